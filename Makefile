@@ -1,0 +1,51 @@
+# The two commands: `make run` (the main job) and `make test` (the whole suite).
+# Both bootstrap .venv from nothing but a Python >= 3.11 on PATH.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+
+.PHONY: run test lint typecheck pytest docs bench clean help
+
+help:  ## List the targets
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+$(PY):
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "PeerMarket needs Python >= 3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# One stamp per set of extras, redone whenever pyproject.toml changes.
+$(VENV)/.stamp-run: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.stamp-all: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev,docs]'
+	@touch $@ $(VENV)/.stamp-run
+
+run: $(VENV)/.stamp-run  ## The main job
+	$(BIN)/peermarket --help
+	$(BIN)/peermarket selfcheck
+
+test: lint typecheck pytest docs  ## Everything CI runs
+
+lint: $(VENV)/.stamp-all
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.stamp-all
+	$(BIN)/mypy spec reference conformance
+
+pytest: $(VENV)/.stamp-all
+	$(BIN)/pytest -n auto -q
+
+docs: $(VENV)/.stamp-all  ## Build the spec site (warnings are errors)
+	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+
+bench: $(VENV)/.stamp-all  ## Benchmarks; figures go to bench/results/
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) docs/_build build .pytest_cache .mypy_cache .ruff_cache .hypothesis

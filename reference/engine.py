@@ -1,0 +1,102 @@
+"""The generic machine engine: executes a spec table, refuses anything it does not list.
+
+A protocol supplies only the guards and actions its table names; the engine
+picks the row, checks what the action emits against the row, and returns the
+new state. ``step`` is pure: a refused event raises and leaves nothing changed.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from reference.effects import Effect, Emit
+from spec.v1 import errors as E
+from spec.v1.machine import MachineTable, Transition
+
+D = TypeVar("D")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """An input to a machine: ``trigger`` is ``kind:name`` (e.g. ``message:ping``)."""
+
+    trigger: str
+    payload: object = None
+
+
+@dataclass(frozen=True, slots=True)
+class MachineState(Generic[D]):
+    """The control state (a state of the table) and the protocol's own data."""
+
+    control: str
+    data: D
+
+
+Guard = Callable[[D, object], bool]
+"""Decides whether a row fires, from the data and the event payload. Must be pure."""
+
+Action = Callable[[D, object], tuple[D, tuple[Effect, ...]]]
+"""Computes the new data and the effects of a row. Must be pure."""
+
+
+@dataclass(frozen=True)
+class Machine(Generic[D]):
+    """A table bound to the guards and actions it names."""
+
+    table: MachineTable
+    guards: Mapping[str, Guard[D]]
+    actions: Mapping[str, Action[D]]
+
+    def __post_init__(self) -> None:
+        for kind, named, supplied in (
+            ("guard", self.table.guards, frozenset(self.guards)),
+            ("action", self.table.actions, frozenset(self.actions)),
+        ):
+            if named != supplied:
+                missing = sorted(named - supplied)
+                extra = sorted(supplied - named)
+                raise E.EngineError(
+                    E.ENGINE_INCOMPLETE_MACHINE,
+                    self.table.name,
+                    f"{kind}s missing {missing}, not in the table {extra}",
+                )
+
+    def initial(self, data: D) -> MachineState[D]:
+        return MachineState(self.table.initial, data)
+
+    def select(self, state: MachineState[D], event: Event) -> Transition:
+        """The row that fires for ``event``: the first candidate whose guard holds."""
+        rows = self.table.rows(state.control, event.trigger)
+        if not rows:
+            raise E.PeerMarketError(
+                E.MACHINE_NO_TRANSITION,
+                event.trigger,
+                f"{self.table.name} has no transition on {event.trigger} in state {state.control}",
+            )
+        for row in rows:
+            if row.guard is None or self.guards[row.guard](state.data, event.payload):
+                return row
+        tried = ", ".join(str(row.guard) for row in rows)
+        raise E.PeerMarketError(
+            E.MACHINE_GUARD_REJECTED,
+            event.trigger,
+            f"{self.table.name} in state {state.control}: no guard holds ({tried})",
+        )
+
+    def step(
+        self, state: MachineState[D], event: Event
+    ) -> tuple[MachineState[D], tuple[Effect, ...]]:
+        """Apply one event. Pure: the input state is never modified."""
+        row = self.select(state, event)
+        data, effects = state.data, ()
+        if row.action is not None:
+            data, effects = self.actions[row.action](state.data, event.payload)
+        for effect in effects:
+            if isinstance(effect, Emit) and effect.message_type not in row.emits:
+                raise E.EngineError(
+                    E.ENGINE_ILLEGAL_EMIT,
+                    row.id,
+                    f"{self.table.name}.{row.id} may emit {list(row.emits)}, "
+                    f"not {effect.message_type!r}",
+                )
+        return MachineState(row.target, data), effects

@@ -1,0 +1,61 @@
+"""The signed envelope that carries every message, and the bytes that are signed.
+
+The body travels as a byte string holding the deterministic CBOR of the
+message (as COSE does): a verifier checks the signature over the exact bytes
+it received, and never re-encodes anything before verifying.
+"""
+
+from typing import Final
+
+from spec.v1.base import WireModel
+from spec.v1.types import (
+    MessageTypeName,
+    NodeId,
+    ProtocolName,
+    PublicKey,
+    SequenceNumber,
+    Signature,
+)
+
+MAX_FRAME_BYTES: Final = 65_536
+"""Largest frame (one encoded envelope) an implementation must accept; larger is ``decode.too_large``."""
+
+MAX_DEPTH: Final = 16
+"""Deepest nesting of arrays and maps; deeper is ``decode.too_deep``."""
+
+SIGNING_CONTEXT: Final = "peermarket/envelope"
+"""First element of the signing input: separates envelope signatures from any other use of a key."""
+
+
+class Envelope(WireModel):
+    """One signed message from one node."""
+
+    version: int
+    """Wire version: the spec's major version (1)."""
+    protocol: ProtocolName
+    """Which protocol the body belongs to."""
+    type: MessageTypeName
+    """Which message type of that protocol the body is."""
+    sender: NodeId
+    """The sender's node id; MUST equal SHA-256(sender_key)[0:16]."""
+    sender_key: PublicKey
+    """The sender's Ed25519 public key."""
+    seq: SequenceNumber
+    """Per-sender sequence number; strictly increasing."""
+    body: bytes
+    """Deterministic CBOR of the message named by (protocol, type)."""
+    signature: Signature
+    """Ed25519 over the signing input (see :func:`signing_input_items`)."""
+
+
+def signing_input_items(
+    protocol: str, version: int, type_: str, sender: bytes, seq: int, body: bytes
+) -> tuple[str, str, int, str, bytes, int, bytes]:
+    """The CBOR array whose deterministic encoding is the Ed25519 message.
+
+    ``[SIGNING_CONTEXT, protocol, version, type, sender, seq, body]`` binds the
+    signature to the protocol, the wire version and the message type (domain
+    separation), to the sender and sequence number (so a replay cannot be
+    re-labelled), and to the exact body bytes.
+    """
+    return (SIGNING_CONTEXT, protocol, version, type_, sender, seq, body)

@@ -1,0 +1,197 @@
+"""The error taxonomy: stable codes every implementation reports for bad input.
+
+A code never changes meaning and is never reused (see ``prose/versioning.md``).
+Conformance traces name the code a negative case requires, so two
+implementations agree not only that an input is bad but on *why*. The docs'
+error table is generated from :data:`ERROR_CODES`.
+"""
+
+from dataclasses import dataclass
+from typing import Final
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorCode:
+    """One documented error: its stable code and what it means."""
+
+    code: str
+    summary: str
+    detail: str
+
+    @property
+    def category(self) -> str:
+        """The part before the first dot (``decode``, ``auth``, ...)."""
+        return self.code.split(".", 1)[0]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+def _code(code: str, summary: str, detail: str) -> ErrorCode:
+    return ErrorCode(code, summary, detail)
+
+
+# -- decode: the frame is not a well-formed item of the PeerMarket CBOR profile --
+DECODE_TOO_LARGE: Final = _code(
+    "decode.too_large",
+    "Frame exceeds the size limit.",
+    "The frame is longer than MAX_FRAME_BYTES; it is rejected before any byte is parsed.",
+)
+DECODE_MALFORMED: Final = _code(
+    "decode.malformed",
+    "Not well-formed CBOR.",
+    "Truncated item, reserved additional-information value (28-30), a break code outside "
+    "an indefinite-length item, invalid UTF-8 in a text string, or an empty frame.",
+)
+DECODE_NON_CANONICAL: Final = _code(
+    "decode.non_canonical",
+    "Integer or length not in its shortest form.",
+    "RFC 8949 section 4.2.1 requires the argument of every head (integer value, string "
+    "length, array or map count) to use the shortest encoding that holds it.",
+)
+DECODE_INDEFINITE_LENGTH: Final = _code(
+    "decode.indefinite_length",
+    "Indefinite-length string, array or map.",
+    "Deterministic encoding allows definite lengths only.",
+)
+DECODE_UNSORTED_KEYS: Final = _code(
+    "decode.unsorted_keys",
+    "Map keys not in bytewise order of their encodings.",
+    "RFC 8949 section 4.2.1: keys are sorted by the bytewise lexicographic order of their "
+    "deterministic encodings.",
+)
+DECODE_DUPLICATE_KEY: Final = _code(
+    "decode.duplicate_key",
+    "A map key occurs twice.",
+    "A map with a repeated key is invalid (RFC 8949 section 5.6) and is never merged.",
+)
+DECODE_BAD_MAP_KEY: Final = _code(
+    "decode.bad_map_key",
+    "Map key is not a text string of at most 23 bytes.",
+    "The key discipline of the profile: every map key is a text string of 0..23 bytes.",
+)
+DECODE_UNSUPPORTED_TYPE: Final = _code(
+    "decode.unsupported_type",
+    "CBOR item outside the profile (float, tag, undefined, simple value).",
+    "The profile has unsigned and negative integers, byte and text strings, arrays, maps, "
+    "false, true and null. Floats are never valid, even where they would equal an integer.",
+)
+DECODE_TOO_DEEP: Final = _code(
+    "decode.too_deep",
+    "Arrays and maps nested deeper than MAX_DEPTH.",
+    "Bounds the decoder's recursion on hostile input.",
+)
+DECODE_TRAILING_BYTES: Final = _code(
+    "decode.trailing_bytes",
+    "Bytes follow the single top-level item.",
+    "A frame holds exactly one CBOR item.",
+)
+DECODE_UNKNOWN_FIELD: Final = _code(
+    "decode.unknown_field",
+    "A map carries a key the message schema does not define.",
+    "Messages are closed: unknown fields are rejected, never ignored.",
+)
+DECODE_MISSING_FIELD: Final = _code(
+    "decode.missing_field",
+    "A field the message schema requires is absent.",
+    "Every field of a v1 message is required; absent optional values are encoded as null.",
+)
+DECODE_WRONG_TYPE: Final = _code(
+    "decode.wrong_type",
+    "A field holds a value of the wrong CBOR type.",
+    "For example a text string where an integer is required, or an integer where a boolean is.",
+)
+DECODE_OUT_OF_RANGE: Final = _code(
+    "decode.out_of_range",
+    "A value lies outside the bounds its field declares.",
+    "Integer bounds, byte and text lengths, and list lengths are all part of the schema.",
+)
+DECODE_BAD_VALUE: Final = _code(
+    "decode.bad_value",
+    "A value has the right type but is not one the field allows.",
+    "For example a text field that must match a pattern or name one of a fixed set of values.",
+)
+
+# -- envelope: well-formed, but not addressed to anything this spec defines --
+ENVELOPE_UNSUPPORTED_VERSION: Final = _code(
+    "envelope.unsupported_version",
+    "Envelope carries a wire version this implementation does not speak.",
+    "The wire version is the spec's major version; v1 implementations accept only 1.",
+)
+ENVELOPE_UNKNOWN_PROTOCOL: Final = _code(
+    "envelope.unknown_protocol",
+    "Envelope names a protocol this implementation does not know.",
+    "The protocol field must name a protocol of the spec that the receiver implements.",
+)
+ENVELOPE_UNKNOWN_TYPE: Final = _code(
+    "envelope.unknown_type",
+    "Envelope names a message type its protocol does not define.",
+    "The type field must name a message type of the envelope's protocol.",
+)
+
+# -- auth: the sender is not who the envelope claims --
+AUTH_WRONG_KEY: Final = _code(
+    "auth.wrong_key",
+    "The sender's public key does not hash to the sender's node id.",
+    "nodeId = SHA-256(public key)[0:16]; a mismatch means the envelope claims another identity.",
+)
+AUTH_BAD_SIGNATURE: Final = _code(
+    "auth.bad_signature",
+    "The Ed25519 signature does not verify.",
+    "The signature is checked over the domain-separated signing input of the envelope.",
+)
+
+# -- replay: authentic, but not fresh --
+REPLAY_STALE_SEQUENCE: Final = _code(
+    "replay.stale_sequence",
+    "Sequence number not above the last one accepted from this sender.",
+    "Sequence numbers strictly increase per sender; a repeat or an older number is a replay.",
+)
+
+# -- machine: the message is valid but the protocol state does not allow it now --
+MACHINE_NO_TRANSITION: Final = _code(
+    "machine.no_transition",
+    "No transition of the state machine accepts this event in the current state.",
+    "The machine's table lists every allowed (state, trigger) pair; anything else is refused "
+    "and the state is left unchanged.",
+)
+MACHINE_GUARD_REJECTED: Final = _code(
+    "machine.guard_rejected",
+    "Transitions exist for this event, but none of their guards holds.",
+    "The guards named in the table decide between transitions; when none holds the event "
+    "is refused and the state is left unchanged.",
+)
+
+# -- engine: the implementation broke its own table (a bug, never the peer's fault) --
+ENGINE_ILLEGAL_EMIT: Final = _code(
+    "engine.illegal_emit",
+    "An action emitted a message type its transition does not allow.",
+    "Reported by the reference engine to catch bugs in protocol code; a conformant "
+    "implementation never exhibits it.",
+)
+ENGINE_INCOMPLETE_MACHINE: Final = _code(
+    "engine.incomplete_machine",
+    "A machine was built without a guard or action its table names, or with extra ones.",
+    "Reported when a machine is constructed, so a table and its code cannot drift apart.",
+)
+
+ERROR_CODES: Final[tuple[ErrorCode, ...]] = tuple(
+    value for value in list(globals().values()) if isinstance(value, ErrorCode)
+)
+"""Every code of the taxonomy, in the order above (the order the docs use)."""
+
+BY_CODE: Final[dict[str, ErrorCode]] = {e.code: e for e in ERROR_CODES}
+
+
+class PeerMarketError(Exception):
+    """A typed rejection: the code, the field (a dotted path or ``@offset``), the reason."""
+
+    def __init__(self, code: ErrorCode, field: str, reason: str) -> None:
+        super().__init__(f"{code.code} at {field or '$'}: {reason}")
+        self.code = code
+        self.field = field
+        self.reason = reason
+
+
+class EngineError(PeerMarketError):
+    """A bug in an implementation's own protocol code, found by the engine."""

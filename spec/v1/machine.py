@@ -1,0 +1,93 @@
+"""State-machine tables: the whole behaviour of a protocol node as data.
+
+A table lists states and transitions. A transition fires on a trigger (a
+message type, a timer or a local command) in a source state when its named
+guard holds; it runs its named action, moves to its target state and may
+emit only the message types it lists. The reference engine executes these
+tables; the docs draw their diagrams from them; conformance coverage counts
+their rows.
+"""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+TriggerKind = Literal["message", "timer", "command"]
+
+
+class Trigger(BaseModel):
+    """What makes a transition fire."""
+
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+
+    kind: TriggerKind
+    name: str = Field(min_length=1, max_length=64)
+
+    @property
+    def key(self) -> str:
+        """``kind:name``, the form events and docs use."""
+        return f"{self.kind}:{self.name}"
+
+
+class Transition(BaseModel):
+    """One row of a machine table."""
+
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64)
+    """Stable name of the row (conformance coverage counts rows by id)."""
+    source: str
+    trigger: Trigger
+    guard: str | None
+    """Name of the predicate that must hold; ``None`` means always."""
+    action: str | None
+    """Name of the state update to run; ``None`` means none."""
+    target: str
+    emits: tuple[str, ...] = ()
+    """Message types the action may emit."""
+    note: str = ""
+
+
+class MachineTable(BaseModel):
+    """A protocol node's states and transitions.
+
+    Rows with the same source and trigger are tried in table order; the first
+    whose guard holds fires. That order is normative.
+    """
+
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+
+    name: str
+    states: tuple[str, ...]
+    initial: str
+    transitions: tuple[Transition, ...]
+
+    @model_validator(mode="after")
+    def _closed(self) -> "MachineTable":
+        known = set(self.states)
+        if len(known) != len(self.states):
+            raise ValueError(f"{self.name}: duplicate state names")
+        if self.initial not in known:
+            raise ValueError(f"{self.name}: initial state {self.initial!r} is not a state")
+        ids = [t.id for t in self.transitions]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"{self.name}: duplicate transition ids")
+        for t in self.transitions:
+            for end in (t.source, t.target):
+                if end not in known:
+                    raise ValueError(f"{self.name}.{t.id}: unknown state {end!r}")
+        return self
+
+    def rows(self, state: str, trigger_key: str) -> tuple[Transition, ...]:
+        """The candidate rows for an event, in table order."""
+        return tuple(
+            t for t in self.transitions if t.source == state and t.trigger.key == trigger_key
+        )
+
+    @property
+    def guards(self) -> frozenset[str]:
+        return frozenset(t.guard for t in self.transitions if t.guard is not None)
+
+    @property
+    def actions(self) -> frozenset[str]:
+        return frozenset(t.action for t in self.transitions if t.action is not None)

@@ -1,0 +1,30 @@
+"""Which message model each (protocol, type) names. One table for all protocols."""
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+from spec.v1 import wire
+from spec.v1.base import WireModel
+from spec.v1.envelope import Envelope
+
+MESSAGES: Final[Mapping[tuple[str, str], type[WireModel]]] = MappingProxyType(
+    {
+        (wire.PROTOCOL, "ping"): wire.Ping,
+        (wire.PROTOCOL, "pong"): wire.Pong,
+    }
+)
+"""Every message type of v1, keyed by (protocol, type)."""
+
+PROTOCOLS: Final[tuple[str, ...]] = tuple(sorted({p for p, _ in MESSAGES}))
+
+ALL_MODELS: Final[tuple[type[WireModel], ...]] = (Envelope, *MESSAGES.values())
+"""Every model with a schema of its own: the envelope and every message body."""
+
+
+def type_name(model: type[WireModel]) -> tuple[str, str]:
+    """The (protocol, type) a body model is registered under."""
+    for key, value in MESSAGES.items():
+        if value is model:
+            return key
+    raise KeyError(model.__name__)
