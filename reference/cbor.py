@@ -24,7 +24,7 @@ from spec.v1 import errors as E
 from spec.v1.envelope import MAX_DEPTH, MAX_FRAME_BYTES
 
 Value: TypeAlias = (
-    int | bytes | str | bool | None | tuple["Value", ...] | list["Value"] | Mapping[str, "Value"]
+    int | bytes | str | bool | tuple["Value", ...] | list["Value"] | Mapping[str, "Value"] | None
 )
 """What the profile can carry. Decoding gives tuples for arrays and dicts for maps."""
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Emit:
-    """Send a message of ``message_type`` to ``to`` (a node id, or ``None`` for the driver to route)."""
+    """Send a ``message_type`` message to node ``to`` (``None``: the driver routes it)."""
 
     message_type: str
     to: bytes | None

@@ -88,7 +88,8 @@ class Machine(Generic[D]):
     ) -> tuple[MachineState[D], tuple[Effect, ...]]:
         """Apply one event. Pure: the input state is never modified."""
         row = self.select(state, event)
-        data, effects = state.data, ()
+        data: D = state.data
+        effects: tuple[Effect, ...] = ()
         if row.action is not None:
             data, effects = self.actions[row.action](state.data, event.payload)
         for effect in effects:

@@ -18,7 +18,7 @@ from spec.v1.types import (
 )
 
 MAX_FRAME_BYTES: Final = 65_536
-"""Largest frame (one encoded envelope) an implementation must accept; larger is ``decode.too_large``."""
+"""Largest frame (one encoded envelope) accepted; larger is ``decode.too_large``."""
 
 MAX_DEPTH: Final = 16
 """Deepest nesting of arrays and maps; deeper is ``decode.too_deep``."""
