@@ -7,7 +7,7 @@ pydantic's first complaint becomes one typed error naming the field path.
 from collections.abc import Mapping
 from typing import Final, TypeVar
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from reference import cbor
 from spec.v1 import errors as E
@@ -87,3 +87,18 @@ def _path(prefix: str, loc: tuple[int | str, ...]) -> str:
         else:
             path = f"{path}.{part}" if path else part
     return path
+
+
+T = TypeVar("T")
+
+
+def from_value_as(adapter: "TypeAdapter[T]", value: cbor.Value, path: str = "") -> T:
+    """Like :func:`from_value` for a union of models (e.g. a discriminated request type)."""
+    if not isinstance(value, Mapping):
+        raise E.PeerMarketError(
+            E.DECODE_WRONG_TYPE, path, f"expected a map, got {type(value).__name__}"
+        )
+    try:
+        return adapter.validate_python(value, strict=True)
+    except ValidationError as exc:
+        raise _typed(exc, path) from None

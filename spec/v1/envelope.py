@@ -59,3 +59,13 @@ def signing_input_items(
     re-labelled), and to the exact body bytes.
     """
     return (SIGNING_CONTEXT, protocol, version, type_, sender, seq, body)
+
+
+class SenderSeq(WireModel):
+    """One replay-window entry: the highest sequence number accepted from a sender.
+
+    Part of every node's observable state, sorted by sender id.
+    """
+
+    sender: NodeId
+    seq: SequenceNumber

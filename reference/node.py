@@ -1,0 +1,162 @@
+"""A protocol node: the envelope pipeline around one protocol's machine.
+
+Every protocol node does the same thing with an input: authenticate a frame
+(or decode a command's arguments), check replay, step the protocol's machine,
+and seal what the machine emits into signed frames with its own sequence
+numbers. Only the machine differs, so this module is shared and a protocol
+supplies a :class:`ProtocolRole`.
+
+Everything is immutable: :func:`handle` returns a new node, and a rejected
+input returns the error with the old node untouched.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Generic, TypeVar
+
+from reference import replay
+from reference.codec import decode_message, encode_message
+from reference.effects import CancelTimer, Emit, StartTimer
+from reference.engine import Event, Machine, MachineState
+from reference.envelope import open_envelope, seal
+from reference.identity import Identity
+from spec.v1 import errors as E
+from spec.v1.base import WireModel
+from spec.v1.envelope import Envelope, SenderSeq
+from spec.v1.registry import MESSAGES
+from spec.v1.trace import Command, Deliver, FireTimer, Input, Output
+
+D = TypeVar("D")
+
+FIRST_SEQ = 1
+"""The sequence number of a node's first envelope."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stimulus:
+    """What a guard or action sees besides the protocol data: time, self, and the input."""
+
+    now: int
+    self_id: bytes
+    envelope: Envelope | None = None
+    body: WireModel | None = None
+    link: bytes | None = None
+    args: WireModel | None = None
+
+
+@dataclass(frozen=True)
+class ProtocolRole(Generic[D]):
+    """What a protocol supplies to run as a node."""
+
+    protocol: str
+    speaks: frozenset[str]
+    """Protocols whose messages the node accepts (a protocol may reuse ``wire`` pings)."""
+    machine: Machine[D]
+    params_model: type[WireModel]
+    commands: Mapping[str, type[WireModel]]
+    initial_data: Callable[[Identity, WireModel], D]
+    observe: Callable[["Node[D]"], WireModel]
+    """The normative observable state (the spec's state model for the protocol)."""
+
+
+@dataclass(frozen=True)
+class Node(Generic[D]):
+    """One node: identity, common envelope state and its protocol machine's state."""
+
+    role: ProtocolRole[D]
+    identity: Identity
+    state: MachineState[D]
+    now: int = 0
+    next_seq: int = FIRST_SEQ
+    window: replay.SequenceWindow = field(default_factory=lambda: replay.EMPTY)
+    timers: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    """Running timers: name -> tick at which it is due."""
+
+    @property
+    def node_id(self) -> bytes:
+        return self.identity.node_id
+
+    def window_entries(self) -> tuple[SenderSeq, ...]:
+        """The replay window in its canonical (sorted) form, for observable state."""
+        return tuple(
+            SenderSeq(sender=sender, seq=seq) for sender, seq in sorted(self.window.items())
+        )
+
+
+def create(role: ProtocolRole[D], identity: Identity, params: bytes) -> Node[D]:
+    """A fresh node; ``params`` is the deterministic CBOR of the role's parameter model."""
+    decoded = decode_message(role.params_model, params, "params")
+    return Node(role, identity, role.machine.initial(role.initial_data(identity, decoded)))
+
+
+def handle(node: Node[D], at: int, item: Input) -> tuple[Node[D], tuple[Output, ...]]:
+    """Apply one input at logical time ``at``; raise a typed error and change nothing on refusal."""
+    if at < node.now:
+        raise ValueError(f"time runs forward: input at {at} after {node.now}")
+    window = node.window
+    if isinstance(item, Deliver):
+        envelope, body = _authenticate(node, item.frame)
+        window = replay.admit(window, envelope.sender, envelope.seq)
+        event = Event(
+            f"message:{envelope.type}",
+            Stimulus(at, node.node_id, envelope=envelope, body=body, link=item.link),
+        )
+    elif isinstance(item, FireTimer):
+        due = node.timers.get(item.name)
+        if due is None or due > at:
+            raise E.PeerMarketError(
+                E.MACHINE_NO_TRANSITION,
+                f"timer:{item.name}",
+                f"timer {item.name!r} is not running" if due is None else f"not due before {due}",
+            )
+        event = Event(f"timer:{item.name}", Stimulus(at, node.node_id))
+    else:
+        event = Event(f"command:{item.name}", Stimulus(at, node.node_id, args=_args(node, item)))
+    state, effects = node.role.machine.step(node.state, event)
+    timers = dict(node.timers)
+    if isinstance(item, FireTimer):
+        del timers[item.name]
+    outputs: list[Output] = []
+    seq = node.next_seq
+    for effect in effects:
+        if isinstance(effect, Emit):
+            if effect.to is None or not isinstance(effect.body, WireModel):
+                raise E.EngineError(E.ENGINE_ILLEGAL_EMIT, effect.message_type, "bad emit")
+            outputs.append(Output(to=effect.to, frame=seal(node.identity, effect.body, seq)))
+            seq += 1
+        elif isinstance(effect, StartTimer):
+            timers[effect.name] = effect.at
+        elif isinstance(effect, CancelTimer):
+            timers.pop(effect.name, None)
+    updated = replace(
+        node,
+        state=state,
+        now=at,
+        next_seq=seq,
+        window=window,
+        timers=MappingProxyType(dict(sorted(timers.items()))),
+    )
+    return updated, tuple(outputs)
+
+
+def observe(node: Node[D]) -> bytes:
+    """Deterministic CBOR of the node's normative observable state."""
+    return encode_message(node.role.observe(node))
+
+
+def _authenticate(node: Node[D], frame: bytes) -> tuple[Envelope, WireModel]:
+    spoken = {key: model for key, model in MESSAGES.items() if key[0] in node.role.speaks}
+    opened = open_envelope(frame, spoken)
+    return opened.envelope, opened.body
+
+
+def _args(node: Node[D], command: Command) -> WireModel:
+    model = node.role.commands.get(command.name)
+    if model is None:
+        raise E.PeerMarketError(
+            E.MACHINE_NO_TRANSITION,
+            f"command:{command.name}",
+            f"{node.role.protocol} has no command {command.name!r}",
+        )
+    return decode_message(model, command.args, "args")

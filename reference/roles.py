@@ -1,0 +1,10 @@
+"""Every protocol role the reference implements, by protocol name."""
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Final
+
+from reference import wire
+from reference.node import ProtocolRole
+
+ROLES: Final[Mapping[str, ProtocolRole[Any]]] = MappingProxyType({wire.ROLE.protocol: wire.ROLE})

@@ -1,0 +1,99 @@
+"""The registry of flags a negative conformance case uses to say what it attacks.
+
+As in Wycheproof, every negative case names the error it requires and the
+flags that explain why the input is bad, so an implementation can never pass
+a case for the wrong reason, and a reader learns what class of bug it probes.
+"""
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+BugType = Literal["malformed", "non_canonical", "auth_bypass", "replay", "protocol", "resource"]
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """One attack class: its stable name, the kind of bug and what it probes."""
+
+    name: str
+    bug_type: BugType
+    description: str
+
+
+def _flag(name: str, bug_type: BugType, description: str) -> Flag:
+    return Flag(name, bug_type, description)
+
+
+FLAGS: Final[tuple[Flag, ...]] = (
+    _flag(
+        "NonShortestInteger",
+        "non_canonical",
+        "An integer or length head uses a longer form "
+        "than needed; accepting it gives one message two encodings (signature malleability).",
+    ),
+    _flag(
+        "IndefiniteLength",
+        "non_canonical",
+        "A string, array or map uses indefinite-length encoding, which deterministic CBOR forbids.",
+    ),
+    _flag("UnsortedKeys", "non_canonical", "Map keys are out of bytewise order."),
+    _flag(
+        "DuplicateKey",
+        "non_canonical",
+        "A map repeats a key; decoders that keep the first or "
+        "the last value disagree about the message.",
+    ),
+    _flag("TrailingBytes", "malformed", "Bytes follow the single item of a frame."),
+    _flag("Truncated", "malformed", "The frame ends inside an item."),
+    _flag(
+        "ReservedEncoding",
+        "malformed",
+        "A reserved additional-information value or a stray break code.",
+    ),
+    _flag(
+        "FloatForInteger",
+        "malformed",
+        "A float where the profile allows integers only, even when its value is integral.",
+    ),
+    _flag("TagUsed", "malformed", "A CBOR tag, which the profile does not allow."),
+    _flag("BadMapKey", "malformed", "A map key that is not a text string of at most 23 bytes."),
+    _flag(
+        "OversizedFrame",
+        "resource",
+        "A frame over MAX_FRAME_BYTES; must be refused before parsing.",
+    ),
+    _flag("DeepNesting", "resource", "Nesting deeper than MAX_DEPTH; probes unbounded recursion."),
+    _flag(
+        "UnknownField",
+        "malformed",
+        "A field the schema does not define; silently ignoring it "
+        "lets two implementations read different messages.",
+    ),
+    _flag("MissingField", "malformed", "A required field is absent."),
+    _flag("WrongType", "malformed", "A field holds a value of another CBOR type."),
+    _flag("OutOfRange", "malformed", "A value outside its field's bounds."),
+    _flag("BadSignature", "auth_bypass", "The signature does not verify over the signing input."),
+    _flag("WrongKey", "auth_bypass", "The public key does not hash to the claimed sender id."),
+    _flag(
+        "SignatureForOtherContext",
+        "auth_bypass",
+        "A valid signature over a different "
+        "protocol, type or sequence number: tests domain separation.",
+    ),
+    _flag(
+        "StaleSequence",
+        "replay",
+        "A sequence number not above the last accepted one from the "
+        "same sender: a replayed message.",
+    ),
+    _flag("UnsupportedVersion", "protocol", "A wire version the implementation does not speak."),
+    _flag("UnknownProtocol", "protocol", "A protocol name outside the spec or the node's role."),
+    _flag("UnknownType", "protocol", "A message type its protocol does not define."),
+    _flag(
+        "UnexpectedMessage",
+        "protocol",
+        "A valid message the node's state machine does not accept in its current state.",
+    ),
+)
+
+BY_NAME: Final[dict[str, Flag]] = {flag.name: flag for flag in FLAGS}
