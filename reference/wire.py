@@ -8,6 +8,7 @@ from reference.identity import Identity
 from reference.node import Node, ProtocolRole, Stimulus
 from spec.v1 import wire
 from spec.v1.base import WireModel
+from spec.v1.registry import COMMANDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,7 @@ ROLE: ProtocolRole[WireData] = ProtocolRole(
     speaks=frozenset({wire.PROTOCOL}),
     machine=MACHINE,
     params_model=wire.WireParams,
-    commands={"ping": wire.PingCommand},
+    commands={name: model for (proto, name), model in COMMANDS.items() if proto == wire.PROTOCOL},
     initial_data=_initial,
     observe=_observe,
 )
