@@ -1,0 +1,35 @@
+"""Sphinx configuration of the PeerMarket spec site (MyST Markdown, furo)."""
+
+import importlib
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+sys.path[:0] = [str(DOCS.parent), str(DOCS / "_ext")]
+
+SPEC_VERSION: str = importlib.import_module("spec.v1").SPEC_VERSION
+
+project = "PeerMarket"
+author = "the PeerMarket authors"
+copyright = "PeerMarket authors"
+version = SPEC_VERSION
+release = SPEC_VERSION
+
+extensions = [
+    "myst_parser",
+    "sphinxcontrib.mermaid",
+    "peermarket_docs",
+]
+
+source_suffix = {".md": "markdown"}
+root_doc = "index"
+exclude_patterns = ["_build", "_ext", "Thumbs.db", ".DS_Store"]
+
+myst_heading_anchors = 3
+myst_enable_extensions = ["colon_fence", "substitution"]
+myst_substitutions = {"spec_version": SPEC_VERSION}
+
+html_theme = "furo"
+html_title = f"PeerMarket {SPEC_VERSION}"
+html_copy_source = False
+html_show_sourcelink = False

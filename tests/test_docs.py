@@ -1,0 +1,231 @@
+"""The spec site: generated pages cover the whole spec, and the site builds with -W.
+
+The fast tests call the docs extension's render functions directly. One test
+builds the full site (as ``make docs`` does) into a temporary directory, so
+a docs break fails the normal suite too.
+"""
+
+import importlib.util
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from docutils import nodes
+from pydantic import BaseModel
+
+from reference.effects import Effect, Emit, StartTimer
+from reference.engine import Event, Machine
+from spec.v1 import errors as E
+from spec.v1.errors import ERROR_CODES
+from spec.v1.machine import MachineTable
+from spec.v1.registry import ALL_MODELS
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs"
+PROSE = REPO / "spec" / "v1" / "prose"
+
+
+def _load(name: str) -> ModuleType:
+    """Import a module of docs/_ext by path, without touching sys.path."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, DOCS / "_ext" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+ext = _load("peermarket_docs")
+example = _load("example_machine")
+
+
+def _text(generated: list[nodes.Node]) -> str:
+    return "\n".join(node.astext() for node in generated)
+
+
+def _row_ids(generated: list[nodes.Node]) -> set[str]:
+    return {anchor for top in generated for row in top.findall(nodes.row) for anchor in row["ids"]}
+
+
+# ---------------------------------------------------------------- error codes
+
+
+def test_error_table_contains_every_code() -> None:
+    generated = ext.error_sections()
+    text = _text(generated)
+    for code in ERROR_CODES:
+        assert code.code in text
+        assert code.summary in text
+        assert code.detail in text
+    assert _row_ids(generated) == {ext.error_anchor(code.code) for code in ERROR_CODES}
+
+
+def test_error_table_groups_by_category_in_taxonomy_order() -> None:
+    grouped = ext.errors_by_category()
+    assert [code for _, members in grouped for code in members] == sorted(
+        ERROR_CODES, key=lambda c: [cat for cat, _ in grouped].index(c.category)
+    )
+    titles = [section[0].astext() for section in ext.error_sections()]
+    assert titles == [category for category, _ in grouped]
+
+
+# ---------------------------------------------------------------- messages
+
+
+@pytest.mark.parametrize("model", ALL_MODELS, ids=lambda m: m.__name__)
+def test_message_reference_lists_every_field(model: type[BaseModel]) -> None:
+    generated = ext.message_sections()
+    sections = {
+        section["ids"][0]: section for top in generated for section in top.findall(nodes.section)
+    }
+    section = sections[ext.message_anchor(model)]
+    table = next(section.findall(nodes.table))
+    first_column = [row[0].astext() for row in table.findall(nodes.row)][1:]
+    assert first_column == list(model.model_fields)
+    documented = ext.model_fields(model)
+    assert all(f.doc for f in documented), "every field needs an attribute docstring"
+
+
+def test_value_type_bounds_come_from_the_types() -> None:
+    text = _text(ext.value_type_nodes())
+    assert "exactly 16 bytes" in text  # NodeId
+    assert "0 to 2^63-1" in text  # Amount, Tick, SequenceNumber
+    assert "0 to 10000" in text  # BasisPoints
+
+
+# ---------------------------------------------------------------- machines
+
+
+def test_machine_directive_draws_every_row() -> None:
+    table: MachineTable = ext.import_object("example_machine.PROBER")
+    diagram = ext.mermaid_state_diagram(table)
+    edges = [line for line in diagram.splitlines() if "-->" in line and "[*]" not in line]
+    assert len(edges) == len(table.transitions)
+    for edge in edges:
+        _, _, label = edge.partition(" : ")
+        assert label and not re.search(r"[:;]", label), "mermaid ends a label at : or ;"
+    generated = ext.machine_nodes(table)
+    assert len(_row_ids(generated)) == len(table.transitions)
+
+
+def _prober(emit_extra: bool = False) -> Machine[dict[str, object]]:
+    def send_ping(
+        data: dict[str, object], _: object
+    ) -> tuple[dict[str, object], tuple[Effect, ...]]:
+        effects: tuple[Effect, ...] = (Emit("ping", None, b"n1"), StartTimer("probe_timeout", 10))
+        if emit_extra:
+            effects += (Emit("pong", None, b""),)
+        return {**data, "nonce": b"n1"}, effects
+
+    def same(data: dict[str, object], _: object) -> tuple[dict[str, object], tuple[Effect, ...]]:
+        return data, ()
+
+    return Machine(
+        example.PROBER,
+        guards={
+            "nonce_matches": lambda data, payload: payload == data.get("nonce"),
+            "retries_left": lambda data, _: int(data.get("retries", 0)) > 0,  # type: ignore[call-overload]
+        },
+        actions={
+            "send_ping": send_ping,
+            "record_alive": same,
+            "record_suspect": same,
+            "record_dead": same,
+        },
+    )
+
+
+def test_example_machine_behaves_as_its_page_says() -> None:
+    """docs/machines.md describes these outcomes of the example table."""
+    machine = _prober()
+    idle = machine.initial({"retries": 0})
+    with pytest.raises(E.PeerMarketError) as refused:
+        machine.step(idle, Event("message:pong", b"n1"))
+    assert refused.value.code == E.MACHINE_NO_TRANSITION
+
+    waiting, effects = machine.step(idle, Event("command:probe"))
+    assert waiting.control == "waiting" and [type(e) for e in effects] == [Emit, StartTimer]
+    with pytest.raises(E.PeerMarketError) as refused:
+        machine.step(waiting, Event("message:pong", b"other"))
+    assert refused.value.code == E.MACHINE_GUARD_REJECTED
+    assert machine.step(waiting, Event("message:pong", b"n1"))[0].control == "idle"
+
+    suspect, _ = machine.step(waiting, Event("timer:probe_timeout"))
+    assert machine.select(suspect, Event("command:probe")).id == "give_up"
+    hopeful = type(suspect)(suspect.control, {**suspect.data, "retries": 1})
+    assert machine.select(hopeful, Event("command:probe")).id == "reprobe"
+
+    with pytest.raises(E.EngineError) as bug:
+        _prober(emit_extra=True).step(idle, Event("command:probe"))
+    assert bug.value.code == E.ENGINE_ILLEGAL_EMIT
+
+
+# ---------------------------------------------------------------- CLI, example, prose
+
+
+def test_cli_page_covers_every_command() -> None:
+    from conformance.cli import main
+
+    text = _text(ext.cli_sections(main, "peermarket"))
+    assert "Usage: peermarket spec export" in text
+    assert "Usage: peermarket selfcheck" in text
+    assert str(REPO) not in text, "no machine-specific paths on the site"
+
+
+def test_envelope_example_shows_a_frame_that_opens() -> None:
+    from reference.envelope import open_envelope
+
+    blocks = [n for top in ext.envelope_example_nodes() for n in top.findall(nodes.literal_block)]
+    frame_hex = "".join(blocks[-2].astext().split())  # the frame's hex precedes the signature
+    opened = open_envelope(bytes.fromhex(frame_hex))
+    assert opened.envelope.sender.hex() in _text(ext.envelope_example_nodes())
+
+
+def test_every_prose_file_is_included_once() -> None:
+    """One source of truth: each normative prose file appears on the site, verbatim."""
+    pages = {p.name: p.read_text("utf-8") for p in DOCS.glob("*.md")}
+    for prose in sorted(PROSE.glob("*.md")):
+        directive = f"```{{include}} ../spec/v1/prose/{prose.name}"
+        including = [name for name, text in pages.items() if directive in text]
+        assert including == [prose.name], f"{prose.name} included by {including}"
+
+
+# ---------------------------------------------------------------- the whole site
+
+
+def test_site_builds_with_no_warnings(tmp_path: Path) -> None:
+    """What `make docs` runs, into a temporary directory; must stay well under a minute."""
+    started = time.monotonic()
+    out = tmp_path / "html"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-q",
+            "-b",
+            "html",
+            "-d",
+            str(tmp_path / "doctrees"),
+            str(DOCS),
+            str(out),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started < 60
+    errors_page = (out / "errors.html").read_text("utf-8")
+    for code in ERROR_CODES:
+        assert f'id="{ext.error_anchor(code.code)}"' in errors_page
+    assert 'class="mermaid"' in (out / "machines.html").read_text("utf-8")
