@@ -56,7 +56,7 @@ def spec() -> None:
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=SCHEMA_DIR,
-    show_default=True,
+    show_default="spec/v1/schemas",
     help="Directory to write the schemas into.",
 )
 @click.option(

@@ -30,7 +30,14 @@ _RANGE_ERRORS: Final = frozenset(
     }
 )
 _VALUE_ERRORS: Final = frozenset(
-    {"literal_error", "string_pattern_mismatch", "value_error", "assertion_error", "enum"}
+    {
+        "literal_error",
+        "string_pattern_mismatch",
+        "value_error",
+        "assertion_error",
+        "enum",
+        "union_tag_invalid",
+    }
 )
 
 
@@ -58,15 +65,24 @@ def from_value(model: type[M], value: cbor.Value, path: str = "") -> M:
 
 
 def decode_message(model: type[M], data: bytes, path: str = "") -> M:
-    """Strictly decode the bytes of one message of a known model."""
-    return from_value(model, cbor.decode(data), path)
+    """Strictly decode the bytes of one message of a known model.
+
+    CBOR errors inside a nested message name the enclosing field, e.g. ``body@12``.
+    """
+    try:
+        value = cbor.decode(data)
+    except E.PeerMarketError as exc:
+        if not path:
+            raise
+        raise E.PeerMarketError(exc.code, f"{path}{exc.field}", exc.reason) from None
+    return from_value(model, value, path)
 
 
 def _typed(exc: ValidationError, prefix: str) -> E.PeerMarketError:
     first = exc.errors(include_url=False)[0]
     kind = first["type"]
     field = _path(prefix, first["loc"])
-    if kind == "missing":
+    if kind in ("missing", "union_tag_not_found"):
         code = E.DECODE_MISSING_FIELD
     elif kind == "extra_forbidden":
         code = E.DECODE_UNKNOWN_FIELD

@@ -70,7 +70,7 @@ def open_envelope(
 ) -> Opened:
     """Decode, authenticate and decode the body of one frame, or raise a typed error.
 
-    Order: size, CBOR profile, envelope schema, version, protocol, type,
+    Order: size, CBOR profile, version, envelope schema, protocol, type,
     key binding, signature, body. Replay is the receiver's state and is checked
     by :mod:`reference.replay` after this.
     """
@@ -78,13 +78,9 @@ def open_envelope(
         raise E.PeerMarketError(
             E.DECODE_TOO_LARGE, "@0", f"frame of {len(frame)} bytes exceeds {MAX_FRAME_BYTES}"
         )
-    envelope = from_value(Envelope, cbor.decode(frame))
-    if envelope.version != WIRE_VERSION:
-        raise E.PeerMarketError(
-            E.ENVELOPE_UNSUPPORTED_VERSION,
-            "version",
-            f"wire version {envelope.version}; this implementation speaks {WIRE_VERSION}",
-        )
+    value = cbor.decode(frame)
+    _check_version(value)
+    envelope = from_value(Envelope, value)
     if not any(protocol == envelope.protocol for protocol, _ in messages):
         raise E.PeerMarketError(
             E.ENVELOPE_UNKNOWN_PROTOCOL, "protocol", f"unknown protocol {envelope.protocol!r}"
@@ -105,3 +101,16 @@ def open_envelope(
             E.AUTH_BAD_SIGNATURE, "signature", "Ed25519 verification of the signing input failed"
         )
     return Opened(envelope, decode_message(model, envelope.body, "body"))
+
+
+def _check_version(value: cbor.Value) -> None:
+    """Refuse another wire version before the v1 schema, whose shape a v2 may not share."""
+    if not isinstance(value, Mapping):
+        return
+    version = value.get("version")
+    if isinstance(version, int) and not isinstance(version, bool) and version != WIRE_VERSION:
+        raise E.PeerMarketError(
+            E.ENVELOPE_UNSUPPORTED_VERSION,
+            "version",
+            f"wire version {version}; this implementation speaks {WIRE_VERSION}",
+        )

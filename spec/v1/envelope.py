@@ -5,10 +5,13 @@ message (as COSE does): a verifier checks the signature over the exact bytes
 it received, and never re-encodes anything before verifying.
 """
 
-from typing import Final
+from typing import Annotated, Final
+
+from pydantic import Field
 
 from spec.v1.base import WireModel
 from spec.v1.types import (
+    U63_MAX,
     MessageTypeName,
     NodeId,
     ProtocolName,
@@ -30,7 +33,7 @@ SIGNING_CONTEXT: Final = "peermarket/envelope"
 class Envelope(WireModel):
     """One signed message from one node."""
 
-    version: int
+    version: Annotated[int, Field(ge=0, le=U63_MAX)]
     """Wire version: the spec's major version (1)."""
     protocol: ProtocolName
     """Which protocol the body belongs to."""
@@ -42,7 +45,7 @@ class Envelope(WireModel):
     """The sender's Ed25519 public key."""
     seq: SequenceNumber
     """Per-sender sequence number; strictly increasing."""
-    body: bytes
+    body: Annotated[bytes, Field(max_length=MAX_FRAME_BYTES)]
     """Deterministic CBOR of the message named by (protocol, type)."""
     signature: Signature
     """Ed25519 over the signing input (see :func:`signing_input_items`)."""
@@ -68,4 +71,6 @@ class SenderSeq(WireModel):
     """
 
     sender: NodeId
+    """The sender's node id."""
     seq: SequenceNumber
+    """The highest sequence number accepted from it."""

@@ -44,7 +44,9 @@ class PingCommand(WireModel):
     """Command ``ping``: send a ping to ``to`` with ``nonce``."""
 
     to: NodeId
+    """The node to ping."""
     nonce: Nonce
+    """Chosen by the application; the pong must echo it."""
 
 
 class WireParams(WireModel):
@@ -58,7 +60,9 @@ class PendingPing(WireModel):
     """A ping sent and not yet answered."""
 
     to: NodeId
+    """The node pinged."""
     nonce: Nonce
+    """The ping's nonce."""
 
 
 class WireState(WireModel):
