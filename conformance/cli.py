@@ -95,4 +95,10 @@ def spec_export(out: Path, check: bool) -> None:
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_text(text, "utf-8")
         tmp.replace(path)
+    stale = [
+        p for p in out.rglob("*") if p.is_file() and p.relative_to(out).as_posix() not in rendered
+    ]
+    for path in stale:
+        path.unlink()
+        console.print(f"removed {path} (no model generates it any more)")
     console.print(f"wrote {len(rendered)} schema files to {out}")
