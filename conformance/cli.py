@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from conformance.cli_corpus import corpus, trace
 from spec.v1 import SPEC_VERSION
 
 console = Console()
@@ -25,6 +26,10 @@ def main() -> None:
     Implementers: `peermarket selfcheck` proves this install works;
     `peermarket spec export` writes the JSON Schema and CDDL of every message.
     """
+
+
+main.add_command(corpus)
+main.add_command(trace)
 
 
 @main.command()

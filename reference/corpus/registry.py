@@ -3,6 +3,13 @@
 from typing import Final
 
 from reference.corpus import CorpusGenerator
+from reference.corpus.wire_cases import CODEC_GENERATOR, ENVELOPE_GENERATOR, EXCHANGE_GENERATOR
+from reference.corpus.wire_scenarios import WIRE_SCENARIOS
 
-GENERATORS: Final[tuple[CorpusGenerator, ...]] = ()
+GENERATORS: Final[tuple[CorpusGenerator, ...]] = (
+    WIRE_SCENARIOS,
+    CODEC_GENERATOR,
+    ENVELOPE_GENERATOR,
+    EXCHANGE_GENERATOR,
+)
 """Every generator. Each later protocol issue appends its own."""

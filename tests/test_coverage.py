@@ -1,0 +1,82 @@
+"""Transition coverage: every row of every spec machine table fires in some corpus trace.
+
+The corpus is replayed through the reference in process with
+``Machine.select`` observed (never modified): a row counts when it was
+selected for a step that the node then accepted. Any row no trace fires
+fails the test, and the uncovered rows are printed.
+"""
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import tracefile
+from conformance.cli_corpus import CORPUS_DIR
+from reference.engine import Event, Machine, MachineState
+from reference.identity import Identity
+from reference.node import create, handle
+from reference.roles import ROLES
+from spec.v1.errors import PeerMarketError
+from spec.v1.machine import MachineTable, Transition
+from spec.v1.registry import TABLES
+
+
+def fired_rows(monkeypatch: pytest.MonkeyPatch, root: Path = CORPUS_DIR) -> set[tuple[str, str]]:
+    """(table name, row id) of every transition that fired in an accepted corpus step."""
+    selected: list[tuple[str, str]] = []
+    original: Callable[..., Transition] = Machine.select
+
+    def observed(self: Machine[Any], state: MachineState[Any], event: Event) -> Transition:
+        row = original(self, state, event)
+        selected.append((self.table.name, row.id))
+        return row
+
+    monkeypatch.setattr(Machine, "select", observed)
+    covered: set[tuple[str, str]] = set()
+    for path in sorted(root.rglob(f"*{tracefile.TRACE_SUFFIX}")):
+        trace = tracefile.read_trace(path)
+        nodes = {
+            setup.name: create(ROLES[setup.protocol], Identity.from_seed(setup.seed), setup.params)
+            for setup in trace.content.header.nodes
+        }
+        for step in trace.content.steps:
+            selected.clear()
+            try:
+                nodes[step.node], _ = handle(nodes[step.node], step.at, step.input)
+            except PeerMarketError:
+                continue
+            covered.update(selected)
+    return covered
+
+
+def test_every_role_machine_is_a_registered_table() -> None:
+    tables = {table.name for table in TABLES.values()}
+    for protocol, role in ROLES.items():
+        assert role.machine.table.name in tables, f"{protocol}: table not in spec TABLES"
+        assert TABLES[protocol] is role.machine.table or TABLES[protocol] == role.machine.table
+
+
+def test_every_transition_of_every_table_fires(monkeypatch: pytest.MonkeyPatch) -> None:
+    covered = fired_rows(monkeypatch)
+    tables: list[MachineTable] = list(TABLES.values())
+    assert tables, "no machine tables registered"
+    rows = [(table.name, row) for table in tables for row in table.transitions]
+    uncovered = [(name, row) for name, row in rows if (name, row.id) not in covered]
+    report = "\n".join(
+        f"  {name}.{row.id}: {row.source} --{row.trigger.key}"
+        f"{f' [{row.guard}]' if row.guard else ''}--> {row.target}"
+        for name, row in uncovered
+    )
+    percent = 100 * (len(rows) - len(uncovered)) / len(rows)
+    print(f"transition coverage: {len(rows) - len(uncovered)}/{len(rows)} rows ({percent:.0f}%)")
+    assert not uncovered, f"transition coverage {percent:.0f}%, uncovered rows:\n{report}"
+
+
+def test_coverage_notices_an_uncovered_row(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Guard against a vacuous check: without the traces that fire a row, it is uncovered."""
+    only = tmp_path / "wire" / "ping" / "answer-001.cbor"
+    only.parent.mkdir(parents=True)
+    only.write_bytes((CORPUS_DIR / "wire" / "ping" / "answer-001.cbor").read_bytes())
+    assert fired_rows(monkeypatch, tmp_path) == {("wire.node", "answer_ping")}
