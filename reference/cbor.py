@@ -15,7 +15,7 @@ with its own error code and never raises anything but
 :class:`~spec.v1.errors.PeerMarketError`.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Final, TypeAlias
 
 import cbor2
@@ -42,37 +42,91 @@ def encode(value: Value) -> bytes:
     """Deterministic encoding of a profile value.
 
     Raises :class:`PeerMarketError` (``decode.unsupported_type``,
-    ``decode.bad_map_key`` or ``decode.out_of_range``) for a value the profile
-    cannot carry, so nothing outside the profile is ever produced.
+    ``decode.bad_map_key``, ``decode.out_of_range`` or ``decode.too_deep``) for a
+    value the profile cannot carry, so nothing outside the profile is ever produced.
     """
-    _check_profile(value, "", 0)
+    try:
+        _check_profile(value, 0)
+    except _OutsideProfile as bad:
+        raise E.PeerMarketError(bad.code, _path(reversed(bad.where)), bad.reason) from None
     return bytes(cbor2.dumps(value, canonical=True))
 
 
-def _check_profile(value: Value, path: str, depth: int) -> None:
-    if depth > MAX_DEPTH:
-        raise E.PeerMarketError(E.DECODE_TOO_DEEP, path, f"nesting deeper than {MAX_DEPTH}")
-    if isinstance(value, bool) or value is None or isinstance(value, bytes | str):
+class _OutsideProfile(Exception):
+    """Raised by the profile check; ``where`` collects the path innermost first on the way out,
+    so the check builds no path strings unless it fails."""
+
+    def __init__(self, code: E.ErrorCode, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+        self.where: list[int | str] = []
+
+
+def _path(parts: Iterable[int | str]) -> str:
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path = f"{path}.{part}" if path else part
+    return path
+
+
+def _check_profile(value: Value, depth: int) -> None:
+    if isinstance(value, bytes | bool) or value is None:
+        return
+    if isinstance(value, str):
+        if not value.isascii():
+            _utf8(value)
         return
     if isinstance(value, int):
         if not INT_MIN <= value <= INT_MAX:
-            raise E.PeerMarketError(E.DECODE_OUT_OF_RANGE, path, "integer outside 64-bit range")
+            raise _OutsideProfile(E.DECODE_OUT_OF_RANGE, "integer outside 64-bit range")
         return
     if isinstance(value, tuple | list):
+        _check_depth(depth)
         for i, item in enumerate(value):
-            _check_profile(item, f"{path}[{i}]", depth + 1)
+            try:
+                _check_profile(item, depth + 1)
+            except _OutsideProfile as bad:
+                bad.where.append(i)
+                raise
         return
     if isinstance(value, Mapping):
+        _check_depth(depth)
         for key, item in value.items():
-            if not isinstance(key, str) or len(key.encode("utf-8")) > MAX_KEY_BYTES:
-                raise E.PeerMarketError(
-                    E.DECODE_BAD_MAP_KEY, path, f"key {key!r} is not text of <= 23 bytes"
+            if not isinstance(key, str) or (
+                (len(key) if key.isascii() else len(_utf8(key))) > MAX_KEY_BYTES
+            ):
+                raise _OutsideProfile(
+                    E.DECODE_BAD_MAP_KEY, f"key {key!r} is not text of <= 23 bytes"
                 )
-            _check_profile(item, f"{path}.{key}" if path else key, depth + 1)
+            try:
+                _check_profile(item, depth + 1)
+            except _OutsideProfile as bad:
+                bad.where.append(key)
+                raise
         return
-    raise E.PeerMarketError(
-        E.DECODE_UNSUPPORTED_TYPE, path, f"{type(value).__name__} is not in the CBOR profile"
+    raise _OutsideProfile(
+        E.DECODE_UNSUPPORTED_TYPE, f"{type(value).__name__} is not in the CBOR profile"
     )
+
+
+def _check_depth(depth: int) -> None:
+    """The same bound as the decoder's: a container at ``depth`` is container ``depth + 1``."""
+    if depth + 1 > MAX_DEPTH:
+        raise _OutsideProfile(E.DECODE_TOO_DEEP, f"nesting deeper than {MAX_DEPTH}")
+
+
+def _utf8(text: str) -> bytes:
+    """UTF-8 of a str; a lone surrogate has none, so it is not a CBOR text string."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _OutsideProfile(
+            E.DECODE_UNSUPPORTED_TYPE, "text with a lone surrogate has no UTF-8 encoding"
+        ) from None
 
 
 def decode(data: bytes, *, max_size: int = MAX_FRAME_BYTES) -> Value:
@@ -88,7 +142,8 @@ def decode(data: bytes, *, max_size: int = MAX_FRAME_BYTES) -> Value:
         )
     if not data:
         raise E.PeerMarketError(E.DECODE_MALFORMED, "@0", "empty frame")
-    value, end = _item(bytes(data), 0, 0)
+    data = bytes(data)
+    value, end = _item(data, 0, 0, len(data))
     if end != len(data):
         raise E.PeerMarketError(
             E.DECODE_TRAILING_BYTES, f"@{end}", f"{len(data) - end} bytes after the item"
@@ -96,61 +151,66 @@ def decode(data: bytes, *, max_size: int = MAX_FRAME_BYTES) -> Value:
     return value
 
 
+# The scan below is written for speed (it runs on every frame a node receives): heads with
+# an immediate argument are parsed inline, and map keys that are short text strings (the
+# only keys the profile allows) take a fast path. The order of the checks is that of the
+# encoding prose's "Decoder check order" and must not change.
+
+
 def _fail(code: E.ErrorCode, pos: int, reason: str) -> E.PeerMarketError:
     return E.PeerMarketError(code, f"@{pos}", reason)
 
 
-def _head(data: bytes, pos: int) -> tuple[int, int, int, int]:
-    """Parse a head at ``pos``: (major type, additional info, argument, next position)."""
-    ib = data[pos]
-    major, ai = ib >> 5, ib & 0x1F
-    if ai < 24:
-        return major, ai, ai, pos + 1
+def _long_head(data: bytes, pos: int, major: int, ai: int, n: int) -> tuple[int, int]:
+    """The argument and end of a head whose additional information is 24 or more."""
     if ai >= 28:
         if ai == 31:
-            if major in (2, 3, 4, 5):
+            if 2 <= major <= 5:
                 raise _fail(E.DECODE_INDEFINITE_LENGTH, pos, "indefinite length")
             what = "break outside an indefinite-length item" if major == 7 else "ai 31"
             raise _fail(E.DECODE_MALFORMED, pos, f"{what} (major type {major})")
         raise _fail(E.DECODE_MALFORMED, pos, f"reserved additional information {ai}")
-    size = _ARG_BYTES[ai]
-    end = pos + 1 + size
-    if end > len(data):
+    end = pos + 1 + _ARG_BYTES[ai]
+    if end > n:
         raise _fail(E.DECODE_MALFORMED, pos, "truncated head")
     arg = int.from_bytes(data[pos + 1 : end], "big")
-    if major == 7:
-        return major, ai, arg, end
-    if arg < _MIN_ARG[ai]:
+    if major != 7 and arg < _MIN_ARG[ai]:
         raise _fail(E.DECODE_NON_CANONICAL, pos, f"argument {arg} not in its shortest form")
-    return major, ai, arg, end
+    return arg, end
 
 
-def _item(data: bytes, pos: int, depth: int) -> tuple[Value, int]:
-    if pos >= len(data):
+def _item(data: bytes, pos: int, depth: int, n: int) -> tuple[Value, int]:
+    if pos >= n:
         raise _fail(E.DECODE_MALFORMED, pos, "truncated: item expected")
-    major, ai, arg, pos2 = _head(data, pos)
-    if major == 0:
-        return arg, pos2
-    if major == 1:
-        return -1 - arg, pos2
-    if major in (2, 3):
-        end = pos2 + arg
-        if end > len(data):
+    ib = data[pos]
+    major = ib >> 5
+    ai = ib & 0x1F
+    if ai < 24:
+        arg = ai
+        nxt = pos + 1
+    else:
+        arg, nxt = _long_head(data, pos, major, ai, n)
+    if major == 2 or major == 3:
+        end = nxt + arg
+        if end > n:
             raise _fail(E.DECODE_MALFORMED, pos, f"string of {arg} bytes is truncated")
-        raw = data[pos2:end]
         if major == 2:
-            return raw, end
+            return data[nxt:end], end
         try:
-            return raw.decode("utf-8"), end
+            return data[nxt:end].decode("utf-8"), end
         except UnicodeDecodeError:
             raise _fail(E.DECODE_MALFORMED, pos, "text string is not valid UTF-8") from None
-    if major == 4:
-        return _array(data, pos, pos2, arg, depth)
+    if major == 0:
+        return arg, nxt
+    if major == 1:
+        return -1 - arg, nxt
     if major == 5:
-        return _map(data, pos, pos2, arg, depth)
+        return _map(data, pos, nxt, arg, depth, n)
+    if major == 4:
+        return _array(data, pos, nxt, arg, depth, n)
     if major == 6:
         raise _fail(E.DECODE_UNSUPPORTED_TYPE, pos, f"tag {arg} is not in the profile")
-    return _simple(pos, ai, arg), pos2
+    return _simple(pos, ai, arg), nxt
 
 
 def _simple(pos: int, ai: int, arg: int) -> bool | None:
@@ -170,31 +230,63 @@ def _enter(pos: int, depth: int, count: int, min_bytes: int, remaining: int) -> 
         raise _fail(E.DECODE_MALFORMED, pos, f"{count} elements cannot fit in {remaining} bytes")
 
 
-def _array(data: bytes, start: int, pos: int, count: int, depth: int) -> tuple[Value, int]:
-    _enter(start, depth, count, 1, len(data) - pos)
+def _array(data: bytes, start: int, pos: int, count: int, depth: int, n: int) -> tuple[Value, int]:
+    _enter(start, depth, count, 1, n - pos)
     items: list[Value] = []
+    inner = depth + 1
     for _ in range(count):
-        item, pos = _item(data, pos, depth + 1)
+        item, pos = _item(data, pos, inner, n)
         items.append(item)
     return tuple(items), pos
 
 
-def _map(data: bytes, start: int, pos: int, count: int, depth: int) -> tuple[Value, int]:
-    _enter(start, depth, count, 2, len(data) - pos)
+def _map(data: bytes, start: int, pos: int, count: int, depth: int, n: int) -> tuple[Value, int]:
+    _enter(start, depth, count, 2, n - pos)
     result: dict[str, Value] = {}
     previous = b""
+    inner = depth + 1
     for _ in range(count):
         key_pos = pos
-        key, pos = _item(data, pos, depth + 1)
+        kb = data[pos] if pos < n else 0
+        if 0x60 <= kb <= 0x77:
+            # A text key of 0..23 bytes: its head is one byte, so it cannot be non-canonical,
+            # too long or anything but text.
+            pos += kb - 0x5F
+            if pos > n:
+                raise _fail(
+                    E.DECODE_MALFORMED, key_pos, f"string of {kb - 0x60} bytes is truncated"
+                )
+            try:
+                key = data[key_pos + 1 : pos].decode("utf-8")
+            except UnicodeDecodeError:
+                raise _fail(E.DECODE_MALFORMED, key_pos, "text string is not valid UTF-8") from None
+        else:
+            any_key, pos = _item(data, key_pos, inner, n)
+            if not isinstance(any_key, str):
+                raise _fail(E.DECODE_BAD_MAP_KEY, key_pos, "map key is not a text string")
+            key = any_key
+            if pos - key_pos - 1 > MAX_KEY_BYTES:
+                raise _fail(E.DECODE_BAD_MAP_KEY, key_pos, f"map key {key!r} exceeds 23 bytes")
         raw_key = data[key_pos:pos]
-        if not isinstance(key, str):
-            raise _fail(E.DECODE_BAD_MAP_KEY, key_pos, "map key is not a text string")
-        if len(raw_key) - 1 > MAX_KEY_BYTES:
-            raise _fail(E.DECODE_BAD_MAP_KEY, key_pos, f"map key {key!r} exceeds 23 bytes")
-        if raw_key == previous:
-            raise _fail(E.DECODE_DUPLICATE_KEY, key_pos, f"duplicate map key {key!r}")
-        if raw_key < previous:
+        if raw_key <= previous:
+            if raw_key == previous:
+                raise _fail(E.DECODE_DUPLICATE_KEY, key_pos, f"duplicate map key {key!r}")
             raise _fail(E.DECODE_UNSORTED_KEYS, key_pos, f"map key {key!r} out of order")
         previous = raw_key
-        result[key], pos = _item(data, pos, depth + 1)
+        # Inline fast paths for the commonest values (small integers, short byte strings);
+        # anything else, and every error, goes through _item.
+        ib = data[pos] if pos < n else 0xFF
+        if ib < 0x18:
+            result[key] = ib
+            pos += 1
+        elif 0x40 <= ib <= 0x57 and pos + 1 + ib - 0x40 <= n:
+            end = pos + 1 + ib - 0x40
+            result[key] = data[pos + 1 : end]
+            pos = end
+        elif ib == 0x58 and pos + 1 < n and data[pos + 1] >= 24 and pos + 2 + data[pos + 1] <= n:
+            end = pos + 2 + data[pos + 1]
+            result[key] = data[pos + 2 : end]
+            pos = end
+        else:
+            result[key], pos = _item(data, pos, inner, n)
     return result, pos

@@ -59,9 +59,11 @@ def from_value(model: type[M], value: cbor.Value, path: str = "") -> M:
             E.DECODE_WRONG_TYPE, path, f"{model.__name__} must be a map, got {type(value).__name__}"
         )
     try:
-        return model.model_validate(value, strict=True)
+        # model_validate(value, strict=True) without its Python-level wrapper (hot path).
+        validated: M = model.__pydantic_validator__.validate_python(value, strict=True)
     except ValidationError as exc:
         raise _typed(exc, path) from None
+    return validated
 
 
 def decode_message(model: type[M], data: bytes, path: str = "") -> M:

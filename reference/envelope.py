@@ -8,6 +8,8 @@ for the same bad frame.
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import cbor2
+
 from reference import cbor
 from reference.codec import decode_message, encode_message, from_value
 from reference.identity import Identity, node_id_of, verify
@@ -16,6 +18,8 @@ from spec.v1 import errors as E
 from spec.v1.base import WireModel
 from spec.v1.envelope import MAX_FRAME_BYTES, Envelope, signing_input_items
 from spec.v1.registry import MESSAGES, type_name
+
+_KNOWN_PROTOCOLS = frozenset(protocol for protocol, _ in MESSAGES)
 
 
 @dataclass(frozen=True)
@@ -28,16 +32,20 @@ class Opened:
 
 def signing_input(envelope: Envelope) -> bytes:
     """The exact bytes an envelope's signature covers."""
-    return cbor.encode(
-        signing_input_items(
-            envelope.protocol,
-            envelope.version,
-            envelope.type,
-            envelope.sender,
-            envelope.seq,
-            envelope.body,
-        )
+    items = signing_input_items(
+        envelope.protocol,
+        envelope.version,
+        envelope.type,
+        envelope.sender,
+        envelope.seq,
+        envelope.body,
     )
+    if cbor.INT_MIN <= envelope.version <= cbor.INT_MAX:
+        # Fast path (every envelope that gets this far when opening): a validated envelope's
+        # fields are all inside the profile (bounded ints, bytes, ASCII names) and the array
+        # holds no map, so plain cbor2 gives the deterministic bytes without the profile walk.
+        return bytes(cbor2.dumps(items))
+    return cbor.encode(items)  # raises the typed error for the out-of-range version
 
 
 def seal(identity: Identity, body: WireModel, seq: int) -> bytes:
@@ -81,7 +89,8 @@ def open_envelope(
     value = cbor.decode(frame)
     _check_version(value)
     envelope = from_value(Envelope, value)
-    if not any(protocol == envelope.protocol for protocol, _ in messages):
+    known = _KNOWN_PROTOCOLS if messages is MESSAGES else {p for p, _ in messages}
+    if envelope.protocol not in known:
         raise E.PeerMarketError(
             E.ENVELOPE_UNKNOWN_PROTOCOL, "protocol", f"unknown protocol {envelope.protocol!r}"
         )

@@ -1,0 +1,57 @@
+"""Shared test set-up: hypothesis profiles and the location of the shared test vectors.
+
+Profiles: ``ci`` (chosen when the ``CI`` environment variable is set) is
+derandomized and has no deadline, so a CI run is reproducible and never flaky
+on a loaded machine; ``dev`` (the default) keeps hypothesis' random search but
+also drops the deadline (first examples pay for pydantic schema building and
+Ed25519 set-up). ``HYPOTHESIS_PROFILE`` overrides the choice.
+"""
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", deadline=None)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
+
+VECTORS_ENV = "PEERMARKET_VECTORS"
+
+
+def vectors_dir() -> Path:
+    """``$PEERMARKET_VECTORS``, else ``shared/vectors`` beside the clone (as CI lays it out)."""
+    override = os.environ.get(VECTORS_ENV)
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parents[2] / "shared" / "vectors"
+
+
+def load_vectors(relative: str) -> Any:
+    """The parsed JSON of a vector file; a missing file FAILS the test (never skips it)."""
+    path = vectors_dir() / relative
+    if not path.is_file():
+        pytest.fail(
+            f"test vectors not found: {path}. The suite needs the shared vectors beside the "
+            f"clone (../shared/vectors) or {VECTORS_ENV}=<dir>; they are required, not optional.",
+            pytrace=False,
+        )
+    with path.open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@pytest.fixture
+def vectors() -> Any:
+    """``vectors("cbor/fail.json")``: load a shared vector file or fail the test."""
+    return load_vectors

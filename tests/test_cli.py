@@ -1,0 +1,43 @@
+"""The ``peermarket`` command: its help lists the commands, and the self-check passes."""
+
+import pytest
+from click.testing import CliRunner
+
+from conformance.cli import main
+
+
+def test_help_lists_the_commands() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0, result.output
+    commands = result.output.split("Commands:", 1)[1]
+    assert "selfcheck" in commands
+    assert "spec" in commands
+
+
+def test_spec_group_help_lists_export() -> None:
+    result = CliRunner().invoke(main, ["spec", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "export" in result.output
+
+
+def test_selfcheck_passes() -> None:
+    result = CliRunner().invoke(main, ["selfcheck"])
+    assert result.exit_code == 0, result.output
+    assert "checks passed" in result.output
+    assert "FAIL" not in result.output
+
+
+def test_selfcheck_fails_when_a_check_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    import conformance.selfcheck as selfcheck
+
+    def broken() -> list[tuple[str, bool, str]]:
+        return [("ok one", True, ""), ("broken one", False, "mismatch")]
+
+    monkeypatch.setattr(selfcheck, "run_selfcheck", broken)
+    result = CliRunner().invoke(main, ["selfcheck"])
+    assert result.exit_code == 1
+    assert "1 of 2 checks failed" in result.output
+
+
+def test_unknown_command_is_an_error() -> None:
+    assert CliRunner().invoke(main, ["no-such-command"]).exit_code != 0
