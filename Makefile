@@ -25,9 +25,9 @@ $(VENV)/.stamp-all: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev,docs]'
 	@touch $@ $(VENV)/.stamp-run
 
-run: $(VENV)/.stamp-run  ## The main job
-	$(BIN)/peermarket --help
+run: $(VENV)/.stamp-run  ## The main job: the conformance corpus against the reference
 	$(BIN)/peermarket selfcheck
+	$(BIN)/peermarket conform
 
 test: lint typecheck pytest docs  ## Everything CI runs
 

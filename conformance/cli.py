@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from conformance.cli_conform import conform
 from conformance.cli_corpus import corpus, trace
 from spec.v1 import SPEC_VERSION
 
@@ -28,6 +29,7 @@ def main() -> None:
     """
 
 
+main.add_command(conform)
 main.add_command(corpus)
 main.add_command(trace)
 
@@ -100,10 +102,10 @@ def spec_export(out: Path, check: bool) -> None:
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_text(text, "utf-8")
         tmp.replace(path)
-    stale = [
-        p for p in out.rglob("*") if p.is_file() and p.relative_to(out).as_posix() not in rendered
+    leftovers = [
+        f for f in out.rglob("*") if f.is_file() and f.relative_to(out).as_posix() not in rendered
     ]
-    for path in stale:
-        path.unlink()
-        console.print(f"removed {path} (no model generates it any more)")
+    for old in leftovers:
+        old.unlink()
+        console.print(f"removed {old} (no model generates it any more)")
     console.print(f"wrote {len(rendered)} schema files to {out}")

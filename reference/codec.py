@@ -29,6 +29,7 @@ _RANGE_ERRORS: Final = frozenset(
         "string_too_short",
     }
 )
+_TAG_ERRORS: Final = frozenset({"literal_error", "union_tag_invalid"})
 _VALUE_ERRORS: Final = frozenset(
     {
         "literal_error",
@@ -90,6 +91,9 @@ def _typed(exc: ValidationError, prefix: str) -> E.PeerMarketError:
         code = E.DECODE_UNKNOWN_FIELD
     elif kind in _RANGE_ERRORS:
         code = E.DECODE_OUT_OF_RANGE
+    elif kind in _TAG_ERRORS and not isinstance(first.get("input"), str):
+        # Every literal and union tag of v1 is text: anything else is the wrong CBOR type.
+        code = E.DECODE_WRONG_TYPE
     elif kind in _VALUE_ERRORS:
         code = E.DECODE_BAD_VALUE
     else:

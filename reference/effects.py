@@ -5,7 +5,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Emit:
-    """Send a ``message_type`` message to node ``to`` (``None``: the driver routes it)."""
+    """Send a ``message_type`` message to the neighbour ``to``.
+
+    Protocol nodes always name the neighbour (routing is the protocol's own
+    decision, made in its action); ``None`` is for machines no node runs.
+    """
 
     message_type: str
     to: bytes | None

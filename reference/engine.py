@@ -7,9 +7,10 @@ new state. ``step`` is pure: a refused event raises and leaves nothing changed.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Generic, TypeVar
 
-from reference.effects import Effect, Emit
+from reference.effects import CancelTimer, Effect, Emit, StartTimer
 from spec.v1 import errors as E
 from spec.v1.machine import MachineTable, Transition
 
@@ -60,6 +61,9 @@ class Machine(Generic[D]):
                     self.table.name,
                     f"{kind}s missing {missing}, not in the table {extra}",
                 )
+        # Own copies: a caller mutating its dicts later cannot bypass the check above.
+        object.__setattr__(self, "guards", MappingProxyType(dict(self.guards)))
+        object.__setattr__(self, "actions", MappingProxyType(dict(self.actions)))
 
     def initial(self, data: D) -> MachineState[D]:
         return MachineState(self.table.initial, data)
@@ -93,6 +97,10 @@ class Machine(Generic[D]):
         if row.action is not None:
             data, effects = self.actions[row.action](state.data, event.payload)
         for effect in effects:
+            if not isinstance(effect, Emit | StartTimer | CancelTimer):
+                raise E.EngineError(
+                    E.ENGINE_ILLEGAL_EMIT, row.id, f"{type(effect).__name__} is not an effect"
+                )
             if isinstance(effect, Emit) and effect.message_type not in row.emits:
                 raise E.EngineError(
                     E.ENGINE_ILLEGAL_EMIT,

@@ -70,9 +70,7 @@ class Bye(WireModel):
     op: Literal["bye"]
 
 
-Request = Annotated[
-    Hello | CreateNode | Step | QueryState | Reset | Bye, Field(discriminator="op")
-]
+Request = Annotated[Hello | CreateNode | Step | QueryState | Reset | Bye, Field(discriminator="op")]
 
 
 # -- replies (IUT -> runner) --
