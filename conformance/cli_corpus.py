@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from conformance import tracefile
+from conformance import tracefile, traceview
 
 CORPUS_DIR: Final = Path(__file__).resolve().parent / "traces" / "v1"
 """The checked-in corpus."""
@@ -130,9 +130,9 @@ def trace_show(file: Path, as_json: bool) -> None:
             console.print(f"[red]{escape(str(file))}: {escape(str(exc))}[/]", soft_wrap=True)
         sys.exit(EXIT_INVALID)
     if as_json:
-        click.echo(json.dumps(tracefile.trace_json(loaded, file), indent=2))
+        click.echo(json.dumps(traceview.trace_json(loaded, file), indent=2))
         return
-    tracefile.print_trace(console, loaded, file)
+    traceview.print_trace(console, loaded, file)
 
 
 @trace.command("validate")

@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 import reference.corpus.registry as registry
 from conformance import tracefile
 from conformance.cli_corpus import CORPUS_DIR, corpus
-from reference.corpus import CorpusGenerator, wire_cases
+from reference.corpus import CorpusGenerator, casekit, mutations, wire_frames, wire_generators
 from reference.corpus.verify import replay
 from spec.v1.errors import BY_CODE, ERROR_CODES
 from spec.v1.flags import FLAGS
@@ -135,8 +135,8 @@ def test_generate_writes_the_corpus_and_removes_only_stale_trace_files(tmp_path:
 def test_duplicate_case_ids_across_generators_are_an_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    twin = CorpusGenerator("wire-codec-twin", "1", wire_cases.CODEC_GENERATOR.generate)
-    monkeypatch.setattr(registry, "GENERATORS", (wire_cases.CODEC_GENERATOR, twin))
+    twin = CorpusGenerator("wire-codec-twin", "1", wire_generators.CODEC_GENERATOR.generate)
+    monkeypatch.setattr(registry, "GENERATORS", (wire_generators.CODEC_GENERATOR, twin))
     result = generate("--check")
     assert result.exit_code == 2, result.output
     assert "duplicate case id 'wire/codec/empty-frame-001'" in result.output
@@ -243,16 +243,27 @@ def test_replay_notices_a_wrong_expectation() -> None:
     assert [m.what for m in mismatches] == ["outputs"]
 
 
+def test_the_byte_helpers_write_exactly_the_forms_the_cases_need() -> None:
+    assert mutations.simple(23) == b"\xf7"  # undefined
+    assert mutations.simple(16) == b"\xf0"
+    assert mutations.simple(32) == b"\xf8\x20"
+    assert mutations.simple(20, 1) == b"\xf8\x14"  # false in the two-byte form
+    with pytest.raises(mutations.MutationError):
+        mutations.simple(24)  # no one-byte form, and the two-byte one must be asked for
+    assert mutations.text_bytes(b"wir\xff") == b"\x64wir\xff"
+    assert mutations.text_bytes(b"wire") == mutations.tstr("wire")
+
+
 # -- the generators fail loudly -------------------------------------------------------------
 
 
 def test_a_case_rejected_with_another_code_fails_the_generator() -> None:
     from spec.v1 import errors as E
 
-    frame = wire_cases.standard_envelope().encode() + b"\x00"
-    with pytest.raises(wire_cases.CaseError, match=r"intended decode\.malformed"):
-        wire_cases.reject_frame(
-            wire_cases.CODEC,
+    frame = wire_frames.standard_envelope().encode() + b"\x00"
+    with pytest.raises(casekit.CaseError, match=r"intended decode\.malformed"):
+        casekit.reject_frame(
+            wire_generators.CODEC,
             "wire/codec/x",
             "d",
             ("TrailingBytes",),
@@ -267,10 +278,10 @@ def test_a_case_rejected_with_another_code_fails_the_generator() -> None:
 def test_a_case_rejected_at_another_field_fails_the_generator() -> None:
     from spec.v1 import errors as E
 
-    frame = wire_cases.standard_envelope().encode() + b"\x00"
-    with pytest.raises(wire_cases.CaseError, match="intended '@1'"):
-        wire_cases.reject_frame(
-            wire_cases.CODEC,
+    frame = wire_frames.standard_envelope().encode() + b"\x00"
+    with pytest.raises(casekit.CaseError, match="intended '@1'"):
+        casekit.reject_frame(
+            wire_generators.CODEC,
             "wire/codec/x",
             "d",
             ("TrailingBytes",),
@@ -285,10 +296,10 @@ def test_a_case_rejected_at_another_field_fails_the_generator() -> None:
 def test_a_control_that_is_itself_rejected_fails_the_generator() -> None:
     from spec.v1 import errors as E
 
-    frame = wire_cases.standard_envelope().encode() + b"\x00"
-    with pytest.raises(wire_cases.CaseError, match="control input is itself rejected"):
-        wire_cases.reject_frame(
-            wire_cases.CODEC,
+    frame = wire_frames.standard_envelope().encode() + b"\x00"
+    with pytest.raises(casekit.CaseError, match="control input is itself rejected"):
+        casekit.reject_frame(
+            wire_generators.CODEC,
             "wire/codec/x",
             "d",
             ("TrailingBytes",),
@@ -303,10 +314,10 @@ def test_a_control_that_is_itself_rejected_fails_the_generator() -> None:
 def test_an_accepted_negative_frame_fails_the_generator() -> None:
     from spec.v1 import errors as E
 
-    frame = wire_cases.standard_envelope().encode()
-    with pytest.raises(wire_cases.CaseError, match="accepted but meant to be rejected"):
-        wire_cases.reject_frame(
-            wire_cases.CODEC,
+    frame = wire_frames.standard_envelope().encode()
+    with pytest.raises(casekit.CaseError, match="accepted but meant to be rejected"):
+        casekit.reject_frame(
+            wire_generators.CODEC,
             "wire/codec/x",
             "d",
             ("TrailingBytes",),

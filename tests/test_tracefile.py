@@ -5,6 +5,7 @@ with a correct content hash unless the hash itself is the defect), so each
 test proves the validator catches that one rule.
 """
 
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -12,11 +13,15 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from pydantic import ValidationError
 
 from conformance import tracefile
 from conformance.cli_corpus import CORPUS_DIR, trace
+from reference.codec import encode_message, from_value, to_value
 from reference.corpus import seal_trace
-from spec.v1.trace import Step, Trace, TraceHeader
+from spec.v1.errors import DECODE_BAD_VALUE, PeerMarketError
+from spec.v1.flags import FLAGS
+from spec.v1.trace import Expect, Step, Trace, TraceContent, TraceHeader
 
 NEGATIVE = "wire/codec/non-shortest-seq-001"
 POSITIVE = "wire/ping/round-trip-001"
@@ -42,6 +47,14 @@ def resealed(
 ) -> Trace:
     """``original`` with its header or steps changed, and a correct content hash."""
     return seal_trace(header(original.content.header), steps(original.content.steps))
+
+
+def unchecked(original: Trace, header: TraceHeader) -> Trace:
+    """``original`` with ``header`` and a correct content hash, skipping the models' validators
+    (so the header may break a rule the models enforce)."""
+    content = TraceContent.model_construct(header=header, steps=original.content.steps)
+    digest = hashlib.sha256(encode_message(content)).digest()
+    return Trace.model_construct(content=content, content_hash=digest)
 
 
 def write_as(tmp_path: Path, case_id: str, changed: Trace) -> Path:
@@ -178,9 +191,67 @@ def test_rejection_that_changes_the_state(tmp_path: Path) -> None:
 
 
 def test_error_with_outputs(tmp_path: Path) -> None:
+    """The Expect model refuses it, so a file holding one does not even decode."""
     outputs = load(POSITIVE).content.steps[0].expect.outputs
     bad = resealed(load(NEGATIVE), steps=with_step(0, outputs=outputs))
-    expect_problem(write_as(tmp_path, NEGATIVE, bad), "expect", "outputs at once")
+    expect_problem(
+        write_as(tmp_path, NEGATIVE, bad), "decode", "steps[0].expect", "outputs at once"
+    )
+
+
+def test_repeated_flag(tmp_path: Path) -> None:
+    flags = ("NonShortestInteger", "NonShortestInteger")
+    good = load(NEGATIVE)
+    bad = unchecked(good, good.content.header.model_copy(update={"flags": flags}))
+    expect_problem(write_as(tmp_path, NEGATIVE, bad), "decode", "flags repeat")
+
+
+def test_repeated_tag(tmp_path: Path) -> None:
+    tags = ("negative", "adversarial", "negative")
+    good = load(NEGATIVE)
+    bad = unchecked(good, good.content.header.model_copy(update={"tags": tags}))
+    expect_problem(write_as(tmp_path, NEGATIVE, bad), "decode", "tags repeat")
+
+
+def test_validate_trace_still_checks_what_the_models_refuse() -> None:
+    """``model_copy`` skips validators, so an in-memory trace can break the models' rules."""
+    outputs = load(POSITIVE).content.steps[0].expect.outputs
+    flags = ("NonShortestInteger", "NonShortestInteger")
+    tags = ("negative", "negative")
+    with_outputs = resealed(load(NEGATIVE), steps=with_step(0, outputs=outputs))
+    header = with_outputs.content.header.model_copy(update={"flags": flags, "tags": tags})
+    bad = unchecked(with_outputs, header)
+    kinds = {problem.kind for problem in tracefile.validate_trace(bad)}
+    assert {"expect", "flag", "tag"} <= kinds
+
+
+# -- the trace models refuse what no trace may say ----------------------------------------------
+
+
+def test_the_expect_model_refuses_an_error_with_outputs() -> None:
+    outputs = load(POSITIVE).content.steps[0].expect.outputs
+    with pytest.raises(ValidationError, match="outputs at once"):
+        Expect(outputs=outputs, error="decode.malformed", state=None)
+    assert Expect(outputs=(), error="decode.malformed", state=None).error == "decode.malformed"
+    assert Expect(outputs=outputs, error=None, state=None).outputs == outputs
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("tags", ("negative", "negative")), ("flags", ("TagUsed", "BadMapKey", "TagUsed"))],
+)
+def test_the_header_model_refuses_repeats(field: str, value: tuple[str, ...]) -> None:
+    fields = load(NEGATIVE).content.header.model_dump()
+    with pytest.raises(ValidationError, match=f"{field} repeat"):
+        TraceHeader.model_validate({**fields, field: value})
+    assert TraceHeader.model_validate(fields) == load(NEGATIVE).content.header
+
+
+def test_a_model_rule_is_a_typed_decode_error() -> None:
+    header = to_value(load(NEGATIVE).content.header)
+    with pytest.raises(PeerMarketError) as caught:
+        from_value(TraceHeader, {**header, "flags": ("TagUsed", "TagUsed")})
+    assert caught.value.code == DECODE_BAD_VALUE
 
 
 def test_state_that_is_not_the_observable_model(tmp_path: Path) -> None:
@@ -211,6 +282,17 @@ def test_every_problem_kind_is_documented() -> None:
     prose = (Path(__file__).parents[1] / "spec" / "v1" / "prose" / "traces.md").read_text("utf-8")
     for kind in tracefile.PROBLEM_KINDS:
         assert f"`{kind}`" in prose, f"traces.md does not document problem kind {kind}"
+
+
+def test_every_flag_is_documented_with_its_bug_type() -> None:
+    prose = (Path(__file__).parents[1] / "spec" / "v1" / "prose" / "traces.md").read_text("utf-8")
+    documented = {
+        cells[1].strip("` "): cells[2].strip("` ")
+        for line in prose.splitlines()
+        if line.startswith("| `") and len(cells := line.split("|")) == 5
+    }
+    for flag in FLAGS:
+        assert documented.get(flag.name) == flag.bug_type, f"traces.md: flag {flag.name}"
 
 
 # -- show -------------------------------------------------------------------------------------

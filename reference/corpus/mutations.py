@@ -80,6 +80,11 @@ def tstr(text: str, width: int | None = None) -> bytes:
     return head(3, len(raw), width) + raw
 
 
+def text_bytes(raw: bytes, width: int | None = None) -> bytes:
+    """A definite-length text string holding exactly ``raw``, valid UTF-8 or not."""
+    return head(3, len(raw), width) + raw
+
+
 def indefinite_bstr(chunks: Sequence[bytes]) -> bytes:
     """An indefinite-length byte string made of definite chunks."""
     return b"\x5f" + b"".join(bstr(c) for c in chunks) + BREAK
@@ -108,6 +113,17 @@ def nested_arrays(levels: int, core: bytes) -> bytes:
 def tag(number: int, item: bytes) -> bytes:
     """A tagged item (major type 6)."""
     return head(6, number) + item
+
+
+def simple(value: int, width: int | None = None) -> bytes:
+    """The simple value ``value`` (major type 7): ``f4`` false, ``f7`` undefined, ``f8 20``...
+
+    ``width=1`` forces the two-byte form ``f8 xx`` even below 32, which RFC 8949
+    section 3.3 makes not well-formed.
+    """
+    if not 0 <= value <= 0xFF or (value in range(24, 32) and width is None):
+        raise MutationError(f"simple value {value} has no one-byte or two-byte form")
+    return head(7, value, width)
 
 
 def float16(value: float) -> bytes:

@@ -3,7 +3,7 @@
 from typing import Final
 
 from reference.corpus import CorpusGenerator
-from reference.corpus.wire_cases import CODEC_GENERATOR, ENVELOPE_GENERATOR, EXCHANGE_GENERATOR
+from reference.corpus.wire_generators import CODEC_GENERATOR, ENVELOPE_GENERATOR, EXCHANGE_GENERATOR
 from reference.corpus.wire_scenarios import WIRE_SCENARIOS
 
 GENERATORS: Final[tuple[CorpusGenerator, ...]] = (

@@ -55,7 +55,20 @@ FLAGS: Final[tuple[Flag, ...]] = (
         "malformed",
         "A float where the profile allows integers only, even when its value is integral.",
     ),
+    _flag(
+        "InvalidUtf8",
+        "malformed",
+        "A text string whose bytes are not valid UTF-8 (a stray byte, an overlong form, an "
+        "encoded surrogate); a decoder that repairs or replaces them reads another text than "
+        "the one sent.",
+    ),
     _flag("TagUsed", "malformed", "A CBOR tag, which the profile does not allow."),
+    _flag(
+        "SimpleValue",
+        "malformed",
+        "undefined (f7), or any simple value but false, true and null, including the "
+        "malformed two-byte form (f8 00..f8 1f) of a simple value below 32.",
+    ),
     _flag("BadMapKey", "malformed", "A map key that is not a text string of at most 23 bytes."),
     _flag(
         "OversizedFrame",
@@ -72,6 +85,12 @@ FLAGS: Final[tuple[Flag, ...]] = (
     _flag("MissingField", "malformed", "A required field is absent."),
     _flag("WrongType", "malformed", "A field holds a value of another CBOR type."),
     _flag("OutOfRange", "malformed", "A value outside its field's bounds."),
+    _flag(
+        "BadValue",
+        "malformed",
+        "A value of the right type and within its bounds that the field does not allow: "
+        "a text that does not match the field's pattern, a name outside its fixed set.",
+    ),
     _flag("BadSignature", "auth_bypass", "The signature does not verify over the signing input."),
     _flag("WrongKey", "auth_bypass", "The public key does not hash to the claimed sender id."),
     _flag(
@@ -89,10 +108,12 @@ FLAGS: Final[tuple[Flag, ...]] = (
     _flag("UnsupportedVersion", "protocol", "A wire version the implementation does not speak."),
     _flag("UnknownProtocol", "protocol", "A protocol name outside the spec or the node's role."),
     _flag("UnknownType", "protocol", "A message type its protocol does not define."),
+    _flag("UnknownCommand", "protocol", "A local command the node's role does not define."),
     _flag(
         "UnexpectedMessage",
         "protocol",
-        "A valid message the node's state machine does not accept in its current state.",
+        "A valid message, command or timer that the node's state machine does not accept "
+        "in its current state.",
     ),
 )
 

@@ -1,0 +1,71 @@
+"""The generators of the hand-written ``wire`` cases: which case groups each one runs.
+
+A generator's name and version are stamped into every trace it produces, so
+its version changes whenever any of its traces change (a new case, a changed
+flag or description, a changed expectation). The case modules are plain
+functions of the generator they record under; this module groups them.
+
+Versions:
+
+- ``wire-codec`` 1: the CBOR profile inside a valid envelope. 2: adds invalid UTF-8
+  (a value and a key) and simple values (undefined, unassigned, two-byte forms).
+- ``wire-envelope`` 1: envelope schema and routing, authentication, body, replay.
+  2: the protocol and type names outside their patterns are flagged ``BadValue``
+  (was ``OutOfRange``).
+- ``wire-exchange`` 1: the machine's refusals and the positive conversations.
+  2: the undefined command is flagged ``UnknownCommand`` (was ``UnexpectedMessage``).
+"""
+
+from collections.abc import Callable, Iterable
+from typing import Final
+
+from reference.corpus import CorpusGenerator
+from reference.corpus.wire_auth import auth_cases
+from reference.corpus.wire_body import body_cases
+from reference.corpus.wire_codec import structure_cases
+from reference.corpus.wire_codec_values import value_edit_cases
+from reference.corpus.wire_envelope import envelope_schema_cases
+from reference.corpus.wire_exchange import exchange_cases
+from reference.corpus.wire_machine import machine_cases
+from reference.corpus.wire_replay import replay_cases
+from spec.v1.trace import Generator, Trace
+
+CODEC: Final = Generator(name="wire-codec", version="2")
+ENVELOPE: Final = Generator(name="wire-envelope", version="2")
+EXCHANGE: Final = Generator(name="wire-exchange", version="2")
+
+
+def codec_traces() -> Iterable[Trace]:
+    yield from value_edit_cases(CODEC)
+    yield from structure_cases(CODEC)
+
+
+def envelope_traces() -> Iterable[Trace]:
+    yield from envelope_schema_cases(ENVELOPE)
+    yield from auth_cases(ENVELOPE)
+    yield from body_cases(ENVELOPE)
+    yield from replay_cases(ENVELOPE)
+
+
+def exchange_traces() -> Iterable[Trace]:
+    yield from machine_cases(EXCHANGE)
+    yield from exchange_cases(EXCHANGE)
+
+
+def _materialised(source: Callable[[], Iterable[Trace]]) -> Callable[[], Iterable[Trace]]:
+    def generate() -> tuple[Trace, ...]:
+        return tuple(source())
+
+    return generate
+
+
+CODEC_GENERATOR: Final = CorpusGenerator(CODEC.name, CODEC.version, _materialised(codec_traces))
+"""The CBOR profile, attacked inside otherwise valid envelopes."""
+ENVELOPE_GENERATOR: Final = CorpusGenerator(
+    ENVELOPE.name, ENVELOPE.version, _materialised(envelope_traces)
+)
+"""The envelope schema, routing fields, signatures, body decoding and replay."""
+EXCHANGE_GENERATOR: Final = CorpusGenerator(
+    EXCHANGE.name, EXCHANGE.version, _materialised(exchange_traces)
+)
+"""Pings and pongs: the wire machine's transitions, accepted and refused."""
