@@ -60,7 +60,7 @@ def workload() -> list[Case]:
         for s in range(1, STEPS + 1):
             frame = seal(peer, Ping(nonce=s.to_bytes(8, "big"), sent_at=s), s)
             item = Deliver(kind="deliver", link=peer.node_id, frame=frame)
-            result = driver.handle(D.Step(op="input", node="a", at=s, input=item))
+            result = driver.handle(D.InputRequest(op="input", node="a", at=s, input=item))
             assert isinstance(result, D.StepResult) and result.error is None
             state = None
             if s % STATE_EVERY == 0:

@@ -267,7 +267,7 @@ class FrameImplementation(Implementation):
         return cast(
             D.StepResult,
             self._request(
-                D.Step(op="input", node=node, at=at, input=item),
+                D.InputRequest(op="input", node=node, at=at, input=item),
                 (D.StepResult,),
                 f"input to {node!r} at tick {at}",
             ),

@@ -31,6 +31,8 @@ class Driver:
     def __init__(self, roles: Mapping[str, node.ProtocolRole[Any]] = ROLES) -> None:
         self._roles = roles
         self._nodes: dict[str, node.Node[Any]] = {}
+        self._last_at: dict[str, int] = {}
+        """Latest ``at`` per node, accepted or not: inputs never go back in time."""
 
     def handle_frame(self, payload: bytes) -> bytes:
         """Decode one request frame payload, serve it, encode the reply."""
@@ -58,7 +60,7 @@ class Driver:
             )
         if isinstance(request, D.CreateNode):
             return self._create(request.node)
-        if isinstance(request, D.Step):
+        if isinstance(request, D.InputRequest):
             return self._step(request)
         if isinstance(request, D.QueryState):
             current = self._nodes.get(request.node)
@@ -68,6 +70,7 @@ class Driver:
             return D.StateReply(op="state", state=state, digest=hashlib.sha256(state).digest())
         if isinstance(request, D.Reset):
             self._nodes = {}
+            self._last_at = {}
         return D.Ok(op="ok")
 
     def _create(self, setup: NodeSetup) -> D.Ok | D.Unsupported | D.Failure:
@@ -83,10 +86,14 @@ class Driver:
         self._nodes[setup.name] = created
         return D.Ok(op="ok")
 
-    def _step(self, request: D.Step) -> D.StepResult | D.Failure:
+    def _step(self, request: D.InputRequest) -> D.StepResult | D.Failure:
         current = self._nodes.get(request.node)
         if current is None:
             return D.Failure(op="failure", reason=f"no node {request.node!r}")
+        last = self._last_at.get(request.node, 0)
+        if request.at < last:
+            return D.Failure(op="failure", reason=f"time runs forward: at {request.at} < {last}")
+        self._last_at[request.node] = request.at
         try:
             updated, outputs = node.handle(current, request.at, request.input)
         except EngineError as exc:

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, TypeVar, Union
 
 import annotated_types as at
 from hypothesis import strategies as st
-from pydantic import BaseModel, Strict
+from pydantic import BaseModel, Strict, ValidationError
 from pydantic.fields import FieldInfo
 
 M = TypeVar("M", bound=BaseModel)
@@ -39,7 +39,16 @@ def _instances(model: type[BaseModel]) -> st.SearchStrategy[BaseModel]:
     fields = {
         name: values(info.annotation, info.metadata) for name, info in model.model_fields.items()
     }
-    return st.fixed_dictionaries(fields).map(lambda kwargs: model(**kwargs))
+    built = st.fixed_dictionaries(fields).map(lambda kwargs: _build(model, kwargs))
+    return built.filter(lambda instance: instance is not None)
+
+
+def _build(model: type[BaseModel], kwargs: dict[str, Any]) -> BaseModel | None:
+    """The instance, or ``None`` when a model validator refuses the field combination."""
+    try:
+        return model(**kwargs)
+    except ValidationError:
+        return None
 
 
 def values(annotation: Any, metadata: Iterable[Any] = ()) -> st.SearchStrategy[Any]:

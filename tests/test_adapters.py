@@ -407,12 +407,12 @@ def sample_messages() -> tuple[list[bytes], list[bytes]]:
     kit_trace = kit.stale_case()
     requests: list[bytes] = [HELLO, RESET, request(D.CreateNode(op="create_node", node=WIRE_NODE))]
     requests += [
-        encode_message(D.Step(op="input", node="a", at=step.at, input=step.input))
+        encode_message(D.InputRequest(op="input", node="a", at=step.at, input=step.input))
         for step in kit_trace.content.steps
     ]
     requests += [encode_message(D.QueryState(op="query_state", node="a")), BYE]
     command = kit.command_case().content.steps[0].input
-    requests.append(encode_message(D.Step(op="input", node="a", at=9, input=command)))
+    requests.append(encode_message(D.InputRequest(op="input", node="a", at=9, input=command)))
     driver = Driver()
     replies = [driver.handle_frame(r) for r in requests]
     replies.append(encode_message(D.Unsupported(op="unsupported", reason="no")))

@@ -1,13 +1,15 @@
 """Which message model each (protocol, type) names. One table for all protocols."""
 
+import typing
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from spec.v1 import wire
+from spec.v1 import driver, wire
 from spec.v1.base import WireModel
 from spec.v1.envelope import Envelope
 from spec.v1.machine import MachineTable
+from spec.v1.trace import Trace
 
 MESSAGES: Final[Mapping[tuple[str, str], type[WireModel]]] = MappingProxyType(
     {
@@ -18,9 +20,6 @@ MESSAGES: Final[Mapping[tuple[str, str], type[WireModel]]] = MappingProxyType(
 """Every message type of v1, keyed by (protocol, type)."""
 
 PROTOCOLS: Final[tuple[str, ...]] = tuple(sorted({p for p, _ in MESSAGES}))
-
-ALL_MODELS: Final[tuple[type[WireModel], ...]] = (Envelope, *MESSAGES.values())
-"""Every model with a schema of its own: the envelope and every message body."""
 
 
 def type_name(model: type[WireModel]) -> tuple[str, str]:
@@ -44,3 +43,18 @@ OBSERVABLE: Final[Mapping[str, type[WireModel]]] = MappingProxyType({wire.PROTOC
 
 TABLES: Final[Mapping[str, MachineTable]] = MappingProxyType({wire.PROTOCOL: wire.TABLE})
 """Each protocol's node machine. Conformance coverage counts the rows of these tables."""
+
+
+ALL_MODELS: Final[tuple[type[WireModel], ...]] = (
+    Envelope,
+    *MESSAGES.values(),
+    *COMMANDS.values(),
+    *PARAMS.values(),
+    *OBSERVABLE.values(),
+    Trace,
+    *typing.get_args(typing.get_args(driver.Request)[0]),
+    *typing.get_args(typing.get_args(driver.Reply)[0]),
+)
+"""Every model with a schema file of its own: the envelope, message bodies, commands,
+parameters and observable states of every protocol, the trace format and the driver
+protocol's requests and replies. Other-language implementers get all of them."""

@@ -8,7 +8,7 @@ disk, so a trace has one byte representation and a content hash.
 
 from typing import Annotated, Final, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from spec.v1.base import WireModel
 from spec.v1.types import NodeId, ProtocolName, ShortText, Text, Tick
@@ -44,15 +44,20 @@ class Generator(WireModel):
     """What produced the trace, so a changed generator explains a changed trace."""
 
     name: ShortText
+    """The generator's stable name."""
     version: ShortText
+    """Bumped whenever its output changes."""
 
 
 class NodeSetup(WireModel):
     """A node under test: created by the IUT from this seed and these parameters."""
 
     name: NodeName
+    """The node's name within the trace."""
     protocol: ProtocolName
+    """The protocol role the node runs."""
     seed: Annotated[bytes, Field(min_length=32, max_length=32)]
+    """The node's 32-byte Ed25519 seed (its identity)."""
     params: Encoded
     """Deterministic CBOR of the protocol's parameter model (an empty map when it has none)."""
 
@@ -61,29 +66,38 @@ class Peer(WireModel):
     """A remote identity that appears in the trace, named for readers."""
 
     name: ShortText
+    """A readable name."""
     node_id: NodeId
+    """The peer's node id."""
 
 
 class Deliver(WireModel):
     """A frame arrives from the neighbour ``link`` (not necessarily its signer)."""
 
     kind: Literal["deliver"]
+    """Always ``deliver``."""
     link: NodeId
+    """The neighbour that handed the frame over."""
     frame: Frame
+    """The frame bytes exactly as received."""
 
 
 class FireTimer(WireModel):
     """A timer the node started fires."""
 
     kind: Literal["timer"]
+    """Always ``timer``."""
     name: ShortText
+    """The timer that fires."""
 
 
 class Command(WireModel):
     """A local command from the node's application, e.g. *submit bid*."""
 
     kind: Literal["command"]
+    """Always ``command``."""
     name: ShortText
+    """The command's name within the node's protocol."""
     args: Encoded
     """Deterministic CBOR of the command's argument model."""
 
@@ -95,7 +109,9 @@ class Output(WireModel):
     """A frame the node sends, and to which neighbour."""
 
     to: NodeId
+    """The neighbour the frame is sent to."""
     frame: Frame
+    """The exact frame bytes."""
 
 
 class Expect(WireModel):
@@ -107,45 +123,79 @@ class Expect(WireModel):
     """
 
     outputs: Annotated[tuple[Output, ...], Field(max_length=1024)]
+    """Every frame the node must send, in order."""
     error: ErrorCodeName | None
+    """The error code a negative step requires, else null."""
     state: Encoded | None
     """Deterministic CBOR of the node's normative observable state after the step."""
+
+    @model_validator(mode="after")
+    def _rejection_sends_nothing(self) -> "Expect":
+        if self.error is not None and self.outputs:
+            raise ValueError(f"expects error {self.error} and outputs at once")
+        return self
 
 
 class Step(WireModel):
     """One input to one node at one logical time, and its required result."""
 
     node: NodeName
+    """Which node under test receives the input."""
     at: Tick
+    """Logical time of the input; never decreases per node."""
     input: Input
+    """The frame, timer or command."""
     expect: Expect
+    """What the node must do."""
     note: Text
+    """A remark for readers; not compared."""
 
 
 class TraceHeader(WireModel):
     """What the case is, what it checks and how its nodes are set up."""
 
     trace_format: int
+    """The trace format version (``TRACE_FORMAT``)."""
     spec_version: ShortText
+    """The spec version the expectations follow."""
     protocol: ProtocolName
+    """The protocol under test."""
     case_id: CaseId
+    """Stable, never reused; equals the file path without ``.cbor``."""
     generator: Generator
+    """What produced the trace."""
     description: Text
+    """One line saying what the case checks."""
     tags: Annotated[tuple[Tag, ...], Field(min_length=1, max_length=8)]
+    """``positive``, ``negative``, ... (no repeats)."""
     flags: Annotated[tuple[FlagName, ...], Field(max_length=16)]
+    """What a negative case attacks, from the flag registry (no repeats)."""
     nodes: Annotated[tuple[NodeSetup, ...], Field(min_length=1, max_length=MAX_NODES)]
+    """The nodes under test, created before the first step."""
     peers: Annotated[tuple[Peer, ...], Field(max_length=1024)]
+    """Remote identities that appear in the steps, named for readers."""
+
+    @model_validator(mode="after")
+    def _no_repeats(self) -> "TraceHeader":
+        for what, names in (("tags", self.tags), ("flags", self.flags)):
+            if len(set(names)) != len(names):
+                raise ValueError(f"{what} repeat: {list(names)}")
+        return self
 
 
 class TraceContent(WireModel):
     """The hashed part of a trace."""
 
     header: TraceHeader
+    """What the case is and how its nodes are set up."""
     steps: Annotated[tuple[Step, ...], Field(min_length=1, max_length=MAX_STEPS)]
+    """The inputs, in order, with what each must produce."""
 
 
 class Trace(WireModel):
     """A trace on disk: its content and SHA-256 over the content's deterministic CBOR."""
 
     content: TraceContent
+    """The header and steps: everything the hash covers."""
     content_hash: Digest
+    """SHA-256 of the deterministic CBOR of ``content``."""

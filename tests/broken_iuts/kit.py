@@ -76,7 +76,7 @@ class Recorder:
         return setup
 
     def step(self, node: str, at: int, item: Input, *, state: bool = True) -> D.StepResult:
-        result = self.driver.handle(D.Step(op="input", node=node, at=at, input=item))
+        result = self.driver.handle(D.InputRequest(op="input", node=node, at=at, input=item))
         assert isinstance(result, D.StepResult), result
         observed: bytes | None = None
         if state:
