@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from typing import Final
 
 from bench import Figure, Report, Settings, benchmark, measure_interleaved
-from conformance.adapters import Implementation, InProcessAdapter, SubprocessAdapter
+from conformance.adapters import Implementation, InProcessAdapter
 from conformance.runner import Case, run_case
+from conformance.subprocess_adapter import SubprocessAdapter
 from reference import cbor
 from reference.corpus import seal_trace
 from reference.driver import Driver

@@ -12,14 +12,10 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from conformance.adapters import (
-    DEFAULT_STEP_TIMEOUT,
-    Implementation,
-    InProcessAdapter,
-    SubprocessAdapter,
-)
+from conformance.adapters import Implementation, InProcessAdapter
 from conformance.report import TerminalReport, print_summary, write_json, write_junit
 from conformance.runner import DEFAULT_TRACES, ExitCode, run_corpus
+from conformance.subprocess_adapter import DEFAULT_STEP_TIMEOUT, SubprocessAdapter
 
 REFERENCE_COMMAND = f"{shlex.quote(sys.executable)} -m conformance.refdriver"
 

@@ -1,4 +1,4 @@
-"""Shared test set-up: hypothesis profiles and the location of the shared test vectors.
+"""Shared test set-up: hypothesis profiles, the shared test vectors, and the kit corpus.
 
 Profiles: ``ci`` (chosen when the ``CI`` environment variable is set) is
 derandomized and has no deadline, so a CI run is reproducible and never flaky
@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from broken_iuts import kit
 from hypothesis import HealthCheck, settings
+
+from spec.v1.trace import Trace
 
 settings.register_profile(
     "ci",
@@ -55,3 +58,15 @@ def load_vectors(relative: str) -> Any:
 def vectors() -> Any:
     """``vectors("cbor/fail.json")``: load a shared vector file or fail the test."""
     return load_vectors
+
+
+@pytest.fixture(scope="module")
+def traces() -> list[Trace]:
+    """The five wire cases of ``broken_iuts.kit`` (three positive, two negative)."""
+    return kit.build_traces()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory, traces: list[Trace]) -> Path:
+    """``traces`` written as a corpus directory, once per test module."""
+    return kit.write_corpus(tmp_path_factory.mktemp("corpus"), traces)

@@ -22,10 +22,10 @@ from conformance.adapters import (
     IUTStartError,
     IUTUnexpectedReply,
     IUTVersionError,
-    SubprocessAdapter,
 )
 from conformance.report import format_failure
 from conformance.runner import ExitCode, run_corpus
+from conformance.subprocess_adapter import SubprocessAdapter
 from reference import cbor
 from reference.codec import encode_message
 from reference.driver import Driver

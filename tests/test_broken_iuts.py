@@ -16,9 +16,9 @@ from types import FrameType
 import pytest
 from broken_iuts import kit
 
-from conformance.adapters import SubprocessAdapter
 from conformance.report import format_failure
 from conformance.runner import ExitCode, Listener, RunOutcome, run_corpus
+from conformance.subprocess_adapter import SubprocessAdapter
 
 TIMEOUT = 2.0
 """Per-request timeout given to the runner: small, so a hang costs two seconds."""

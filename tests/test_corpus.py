@@ -20,6 +20,7 @@ from conformance import tracefile
 from conformance.cli_corpus import CORPUS_DIR, corpus
 from reference.corpus import CorpusGenerator, casekit, mutations, wire_frames, wire_generators
 from reference.corpus.verify import replay
+from spec.v1 import errors as E
 from spec.v1.errors import BY_CODE, ERROR_CODES
 from spec.v1.flags import FLAGS
 from spec.v1.trace import Trace
@@ -257,73 +258,42 @@ def test_the_byte_helpers_write_exactly_the_forms_the_cases_need() -> None:
 # -- the generators fail loudly -------------------------------------------------------------
 
 
-def test_a_case_rejected_with_another_code_fails_the_generator() -> None:
-    from spec.v1 import errors as E
+def reject_ping_from_b(
+    frame: bytes, error: E.ErrorCode, field: str | None, control: bytes | None = None
+) -> None:
+    """A one-step codec case through the generators' own checks, which must raise."""
+    casekit.reject_frame(
+        wire_generators.CODEC,
+        "wire/codec/x",
+        "d",
+        ("TrailingBytes",),
+        frame,
+        error,
+        field,
+        control=control,
+        note="n",
+    )
 
+
+def test_a_case_rejected_with_another_code_fails_the_generator() -> None:
     frame = wire_frames.standard_envelope().encode() + b"\x00"
     with pytest.raises(casekit.CaseError, match=r"intended decode\.malformed"):
-        casekit.reject_frame(
-            wire_generators.CODEC,
-            "wire/codec/x",
-            "d",
-            ("TrailingBytes",),
-            frame,
-            E.DECODE_MALFORMED,
-            None,
-            control=None,
-            note="n",
-        )
+        reject_ping_from_b(frame, E.DECODE_MALFORMED, None)
 
 
 def test_a_case_rejected_at_another_field_fails_the_generator() -> None:
-    from spec.v1 import errors as E
-
     frame = wire_frames.standard_envelope().encode() + b"\x00"
     with pytest.raises(casekit.CaseError, match="intended '@1'"):
-        casekit.reject_frame(
-            wire_generators.CODEC,
-            "wire/codec/x",
-            "d",
-            ("TrailingBytes",),
-            frame,
-            E.DECODE_TRAILING_BYTES,
-            "@1",
-            control=None,
-            note="n",
-        )
+        reject_ping_from_b(frame, E.DECODE_TRAILING_BYTES, "@1")
 
 
 def test_a_control_that_is_itself_rejected_fails_the_generator() -> None:
-    from spec.v1 import errors as E
-
     frame = wire_frames.standard_envelope().encode() + b"\x00"
     with pytest.raises(casekit.CaseError, match="control input is itself rejected"):
-        casekit.reject_frame(
-            wire_generators.CODEC,
-            "wire/codec/x",
-            "d",
-            ("TrailingBytes",),
-            frame,
-            E.DECODE_TRAILING_BYTES,
-            None,
-            control=frame,
-            note="n",
-        )
+        reject_ping_from_b(frame, E.DECODE_TRAILING_BYTES, None, control=frame)
 
 
 def test_an_accepted_negative_frame_fails_the_generator() -> None:
-    from spec.v1 import errors as E
-
     frame = wire_frames.standard_envelope().encode()
     with pytest.raises(casekit.CaseError, match="accepted but meant to be rejected"):
-        casekit.reject_frame(
-            wire_generators.CODEC,
-            "wire/codec/x",
-            "d",
-            ("TrailingBytes",),
-            frame,
-            E.DECODE_TRAILING_BYTES,
-            None,
-            control=None,
-            note="n",
-        )
+        reject_ping_from_b(frame, E.DECODE_TRAILING_BYTES, None)

@@ -30,10 +30,16 @@ PROSE = REPO / "spec" / "v1" / "prose"
 
 
 def _load(name: str) -> ModuleType:
-    """Import a module of docs/_ext by path, without touching sys.path."""
+    """Import a module or package of docs/_ext by path, without touching sys.path."""
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, DOCS / "_ext" / f"{name}.py")
+    path = DOCS / "_ext" / name
+    if path.is_dir():  # a package: its submodules are then importable by their dotted names
+        spec = importlib.util.spec_from_file_location(
+            name, path / "__init__.py", submodule_search_locations=[str(path)]
+        )
+    else:
+        spec = importlib.util.spec_from_file_location(name, path.with_suffix(".py"))
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -41,7 +47,14 @@ def _load(name: str) -> ModuleType:
     return module
 
 
-ext = _load("peermarket_docs")
+_load("peermarket_docs")
+cli_help = importlib.import_module("peermarket_docs.cli_help")
+envelope_example = importlib.import_module("peermarket_docs.envelope_example")
+errors_table = importlib.import_module("peermarket_docs.errors_table")
+field_types = importlib.import_module("peermarket_docs.field_types")
+machine_diagrams = importlib.import_module("peermarket_docs.machine_diagrams")
+message_reference = importlib.import_module("peermarket_docs.message_reference")
+pysource = importlib.import_module("peermarket_docs.pysource")
 example = _load("example_machine")
 
 
@@ -57,21 +70,21 @@ def _row_ids(generated: list[nodes.Node]) -> set[str]:
 
 
 def test_error_table_contains_every_code() -> None:
-    generated = ext.error_sections()
+    generated = errors_table.error_sections()
     text = _text(generated)
     for code in ERROR_CODES:
         assert code.code in text
         assert code.summary in text
         assert code.detail in text
-    assert _row_ids(generated) == {ext.error_anchor(code.code) for code in ERROR_CODES}
+    assert _row_ids(generated) == {errors_table.error_anchor(code.code) for code in ERROR_CODES}
 
 
 def test_error_table_groups_by_category_in_taxonomy_order() -> None:
-    grouped = ext.errors_by_category()
+    grouped = errors_table.errors_by_category()
     assert [code for _, members in grouped for code in members] == sorted(
         ERROR_CODES, key=lambda c: [cat for cat, _ in grouped].index(c.category)
     )
-    titles = [section[0].astext() for section in ext.error_sections()]
+    titles = [section[0].astext() for section in errors_table.error_sections()]
     assert titles == [category for category, _ in grouped]
 
 
@@ -80,11 +93,11 @@ def test_error_table_groups_by_category_in_taxonomy_order() -> None:
 
 @pytest.mark.parametrize("model", ALL_MODELS, ids=lambda m: m.__name__)
 def test_message_reference_lists_every_field(model: type[BaseModel]) -> None:
-    generated = ext.message_sections()
+    generated = message_reference.message_sections()
     sections = {
         section["ids"][0]: section for top in generated for section in top.findall(nodes.section)
     }
-    section = sections[ext.message_anchor(model)]
+    section = sections[message_reference.message_anchor(model)]
     if not model.model_fields:  # e.g. WireParams: an empty map, and the page says so
         assert not list(section.findall(nodes.table))
         assert "no fields" in section.astext().lower()
@@ -92,12 +105,12 @@ def test_message_reference_lists_every_field(model: type[BaseModel]) -> None:
     table = next(section.findall(nodes.table))
     first_column = [row[0].astext() for row in table.findall(nodes.row)][1:]
     assert first_column == list(model.model_fields)
-    documented = ext.model_fields(model)
+    documented = field_types.model_fields(model)
     assert all(f.doc for f in documented), "every field needs an attribute docstring"
 
 
 def test_value_type_bounds_come_from_the_types() -> None:
-    text = _text(ext.value_type_nodes())
+    text = _text(message_reference.value_type_nodes())
     assert "exactly 16 bytes" in text  # NodeId
     assert "0 to 2^63-1" in text  # Amount, Tick, SequenceNumber
     assert "0 to 10000" in text  # BasisPoints
@@ -107,14 +120,14 @@ def test_value_type_bounds_come_from_the_types() -> None:
 
 
 def test_machine_directive_draws_every_row() -> None:
-    table: MachineTable = ext.import_object("example_machine.PROBER")
-    diagram = ext.mermaid_state_diagram(table)
+    table: MachineTable = pysource.import_object("example_machine.PROBER")
+    diagram = machine_diagrams.mermaid_state_diagram(table)
     edges = [line for line in diagram.splitlines() if "-->" in line and "[*]" not in line]
     assert len(edges) == len(table.transitions)
     for edge in edges:
         _, _, label = edge.partition(" : ")
         assert label and not re.search(r"[:;]", label), "mermaid ends a label at : or ;"
-    generated = ext.machine_nodes(table)
+    generated = machine_diagrams.machine_nodes(table)
     assert len(_row_ids(generated)) == len(table.transitions)
 
 
@@ -176,7 +189,7 @@ def test_example_machine_behaves_as_its_page_says() -> None:
 def test_cli_page_covers_every_command() -> None:
     from conformance.cli import main
 
-    text = _text(ext.cli_sections(main, "peermarket"))
+    text = _text(cli_help.cli_sections(main, "peermarket"))
     assert "Usage: peermarket spec export" in text
     assert "Usage: peermarket selfcheck" in text
     assert str(REPO) not in text, "no machine-specific paths on the site"
@@ -185,10 +198,14 @@ def test_cli_page_covers_every_command() -> None:
 def test_envelope_example_shows_a_frame_that_opens() -> None:
     from reference.envelope import open_envelope
 
-    blocks = [n for top in ext.envelope_example_nodes() for n in top.findall(nodes.literal_block)]
+    blocks = [
+        n
+        for top in envelope_example.envelope_example_nodes()
+        for n in top.findall(nodes.literal_block)
+    ]
     frame_hex = "".join(blocks[-2].astext().split())  # the frame's hex precedes the signature
     opened = open_envelope(bytes.fromhex(frame_hex))
-    assert opened.envelope.sender.hex() in _text(ext.envelope_example_nodes())
+    assert opened.envelope.sender.hex() in _text(envelope_example.envelope_example_nodes())
 
 
 def test_every_prose_file_is_included_once() -> None:
@@ -231,5 +248,5 @@ def test_site_builds_with_no_warnings(tmp_path: Path) -> None:
     assert time.monotonic() - started < 60
     errors_page = (out / "errors.html").read_text("utf-8")
     for code in ERROR_CODES:
-        assert f'id="{ext.error_anchor(code.code)}"' in errors_page
+        assert f'id="{errors_table.error_anchor(code.code)}"' in errors_page
     assert 'class="mermaid"' in (out / "machines.html").read_text("utf-8")

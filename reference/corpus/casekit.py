@@ -22,7 +22,9 @@ later-checked oddity (an indefinite *array* where the schema wants an integer)
 say so in their description.
 """
 
-from typing import Final
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final, Generic, TypeVar
 
 from reference.codec import encode_message
 from reference.corpus import seal_trace
@@ -275,3 +277,49 @@ def reject_frame(
     case = Case(generator, case_id, description, tags, flags)
     case.deliver(frame, "b", note, error=error, field=field, control=control)
     return case.trace()
+
+
+Defect = TypeVar("Defect")
+
+
+def as_sent(frame: bytes) -> bytes:
+    """The defect is the whole frame, sent as it is."""
+    return frame
+
+
+@dataclass(frozen=True)
+class RejectionCases(Generic[Defect]):
+    """:func:`reject_frame` bound to one generator, one control frame and one way to build frames.
+
+    Each module of one-step negative cases attacks one part of the standard ping (the frame,
+    the body, the signed fields), so its cases differ only in the defect and the verdict.
+    """
+
+    generator: Generator
+    control: bytes
+    frame_of: Callable[[Defect], bytes]
+    """Builds the frame ``b`` sends from a case's defect (``as_sent`` when it is the frame)."""
+
+    def __call__(
+        self,
+        case_id: str,
+        description: str,
+        flags: tuple[str, ...],
+        defect: Defect,
+        error: E.ErrorCode,
+        field: str,
+        note: str,
+        tags: tuple[Tag, ...] = ATTACK,
+    ) -> Trace:
+        return reject_frame(
+            self.generator,
+            case_id,
+            description,
+            flags,
+            self.frame_of(defect),
+            error,
+            field,
+            control=self.control,
+            note=note,
+            tags=tags,
+        )

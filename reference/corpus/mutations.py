@@ -126,19 +126,24 @@ def simple(value: int, width: int | None = None) -> bytes:
     return head(7, value, width)
 
 
-def float16(value: float) -> bytes:
-    """A half-precision float (``f9``)."""
-    return b"\xf9" + struct.pack(">e", value)
+# The float helpers take an integer: a negative case only ever writes an integral value as a
+# float (a float where the profile wants an integer), and reference/ keeps floats out of its
+# signatures. ``float()`` converts at the last moment, for ``struct`` to pack.
 
 
-def float32(value: float) -> bytes:
-    """A single-precision float (``fa``)."""
-    return b"\xfa" + struct.pack(">f", value)
+def float16(value: int) -> bytes:
+    """``value`` as a half-precision float (``f9``)."""
+    return b"\xf9" + struct.pack(">e", float(value))
 
 
-def float64(value: float) -> bytes:
-    """A double-precision float (``fb``)."""
-    return b"\xfb" + struct.pack(">d", value)
+def float32(value: int) -> bytes:
+    """``value`` as a single-precision float (``fa``)."""
+    return b"\xfa" + struct.pack(">f", float(value))
+
+
+def float64(value: int) -> bytes:
+    """``value`` as a double-precision float (``fb``)."""
+    return b"\xfb" + struct.pack(">d", float(value))
 
 
 def enc(value: cbor.Value) -> bytes:

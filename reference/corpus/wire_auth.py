@@ -11,13 +11,13 @@ separation of the signing input.
 from collections.abc import Iterable
 
 from reference import cbor
-from reference.corpus.casekit import ATTACK, EDGE, CaseError, identity, reject_frame
+from reference.corpus.casekit import EDGE, CaseError, RejectionCases, identity
 from reference.corpus.mutations import enc
 from reference.corpus.wire_frames import envelope_fields, ping_body, ping_frame, sign_items
 from spec.v1 import WIRE_VERSION
 from spec.v1 import errors as E
 from spec.v1.envelope import SIGNING_CONTEXT, signing_input_items
-from spec.v1.trace import Generator, Tag, Trace
+from spec.v1.trace import Generator, Trace
 from spec.v1.wire import PROTOCOL
 
 
@@ -26,28 +26,7 @@ def auth_cases(generator: Generator) -> Iterable[Trace]:
     body = ping_body()
     control = ping_frame(b, 2)
 
-    def case(
-        case_id: str,
-        description: str,
-        flags: tuple[str, ...],
-        fields: dict[str, cbor.Value],
-        error: E.ErrorCode,
-        field: str,
-        note: str,
-        tags: tuple[Tag, ...] = ATTACK,
-    ) -> Trace:
-        return reject_frame(
-            generator,
-            case_id,
-            description,
-            flags,
-            enc(fields),
-            error,
-            field,
-            control=control,
-            note=note,
-            tags=tags,
-        )
+    case = RejectionCases(generator, control, enc)
 
     def signature_over(
         *,

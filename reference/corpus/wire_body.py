@@ -8,11 +8,11 @@ the only thing that fails. Error fields name the body, e.g. ``body@12`` or
 
 from collections.abc import Iterable
 
-from reference.corpus.casekit import ATTACK, EDGE, reject_frame
+from reference.corpus.casekit import EDGE, RejectionCases
 from reference.corpus.mutations import RawMap, bstr, enc, float16, nint, tstr, uint
 from reference.corpus.wire_frames import NONCE_B, SENT_AT_B, body_frame, ping_value
 from spec.v1 import errors as E
-from spec.v1.trace import Generator, Tag, Trace
+from spec.v1.trace import Generator, Trace
 from spec.v1.types import U63_MAX
 
 
@@ -21,28 +21,7 @@ def body_cases(generator: Generator) -> Iterable[Trace]:
     base = RawMap.canonical(ping_value())
     control = body_frame(base.encode())
 
-    def case(
-        case_id: str,
-        description: str,
-        flags: tuple[str, ...],
-        body: bytes,
-        error: E.ErrorCode,
-        field: str,
-        note: str,
-        tags: tuple[Tag, ...] = ATTACK,
-    ) -> Trace:
-        return reject_frame(
-            generator,
-            case_id,
-            description,
-            flags,
-            body_frame(body),
-            error,
-            field,
-            control=control,
-            note=note,
-            tags=tags,
-        )
+    case = RejectionCases(generator, control, body_frame)
 
     signed = " The signature covers these exact body bytes."
     long_sent_at = base.replace("sent_at", uint(SENT_AT_B, 1))
@@ -103,7 +82,7 @@ def body_cases(generator: Generator) -> Iterable[Trace]:
         f"body@{len(base.encode())}",
         "ping from b whose body has a trailing byte",
     )
-    floated = base.replace("sent_at", float16(float(SENT_AT_B)))
+    floated = base.replace("sent_at", float16(SENT_AT_B))
     yield case(
         "wire/body/float-integer-001",
         "The ping body's sent_at as the half float 5.0." + signed,

@@ -10,7 +10,7 @@ the only thing wrong. Defects in the encoding of one value are in
 
 from collections.abc import Iterable
 
-from reference.corpus.casekit import ATTACK, EDGE, CaseError, reject_frame
+from reference.corpus.casekit import EDGE, CaseError, RejectionCases, as_sent, reject_frame
 from reference.corpus.mutations import (
     RawMap,
     bstr,
@@ -24,7 +24,7 @@ from reference.corpus.mutations import (
 from reference.corpus.wire_frames import standard_envelope
 from spec.v1 import errors as E
 from spec.v1.envelope import MAX_DEPTH, MAX_FRAME_BYTES
-from spec.v1.trace import Generator, Tag, Trace
+from spec.v1.trace import Generator, Trace
 
 
 def structure_cases(generator: Generator) -> Iterable[Trace]:
@@ -32,28 +32,7 @@ def structure_cases(generator: Generator) -> Iterable[Trace]:
     base = standard_envelope()
     control = base.encode()
 
-    def case(
-        case_id: str,
-        description: str,
-        flags: tuple[str, ...],
-        frame: bytes,
-        error: E.ErrorCode,
-        field: str,
-        note: str,
-        tags: tuple[Tag, ...] = ATTACK,
-    ) -> Trace:
-        return reject_frame(
-            generator,
-            case_id,
-            description,
-            flags,
-            frame,
-            error,
-            field,
-            control=control,
-            note=note,
-            tags=tags,
-        )
+    case = RejectionCases(generator, control, as_sent)
 
     long_tag = base.replace("seq", head(6, 2, 1) + bstr(b"\x01"))
     yield case(
@@ -67,7 +46,7 @@ def structure_cases(generator: Generator) -> Iterable[Trace]:
         "ping from b whose seq is 0xd802 0x4101",
         EDGE,
     )
-    float_key = base.insert_at(0, float16(1.0), uint(0))
+    float_key = base.insert_at(0, float16(1), uint(0))
     yield case(
         "wire/codec/float-map-key-001",
         "An extra pair with the float key 1.0 at the front: the key is decoded first, so the "

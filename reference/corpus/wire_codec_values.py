@@ -159,7 +159,7 @@ VALUE_EDITS: Final = (
         "seq as the half-precision float 1.0 (0xf9 0x3c00), equal in value to the signed seq 1.",
         ("FloatForInteger",),
         "seq",
-        float16(1.0),
+        float16(1),
         E.DECODE_UNSUPPORTED_TYPE,
     ),
     ValueEdit(
@@ -167,7 +167,7 @@ VALUE_EDITS: Final = (
         "seq as the single-precision float 1.0 (0xfa 0x3f800000).",
         ("FloatForInteger",),
         "seq",
-        float32(1.0),
+        float32(1),
         E.DECODE_UNSUPPORTED_TYPE,
     ),
     ValueEdit(
@@ -175,7 +175,7 @@ VALUE_EDITS: Final = (
         "seq as the double-precision float 1.0 (0xfb 0x3ff0000000000000).",
         ("FloatForInteger",),
         "seq",
-        float64(1.0),
+        float64(1),
         E.DECODE_UNSUPPORTED_TYPE,
     ),
     ValueEdit(

@@ -11,7 +11,7 @@ protocol, then type (``spec/v1/prose/envelope.md``).
 
 from collections.abc import Iterable
 
-from reference.corpus.casekit import ATTACK, EDGE, identity, reject_frame
+from reference.corpus.casekit import EDGE, RejectionCases, as_sent, identity
 from reference.corpus.mutations import RawMap, bstr, enc, tstr, uint
 from reference.corpus.wire_frames import (
     decoded_bytes,
@@ -22,7 +22,7 @@ from reference.corpus.wire_frames import (
 )
 from spec.v1 import WIRE_VERSION
 from spec.v1 import errors as E
-from spec.v1.trace import Generator, Tag, Trace
+from spec.v1.trace import Generator, Trace
 from spec.v1.types import U63_MAX
 from spec.v1.wire import PROTOCOL
 
@@ -32,28 +32,7 @@ def envelope_schema_cases(generator: Generator) -> Iterable[Trace]:
     base = standard_envelope()
     control = base.encode()
 
-    def case(
-        case_id: str,
-        description: str,
-        flags: tuple[str, ...],
-        frame: bytes,
-        error: E.ErrorCode,
-        field: str,
-        note: str,
-        tags: tuple[Tag, ...] = ATTACK,
-    ) -> Trace:
-        return reject_frame(
-            generator,
-            case_id,
-            description,
-            flags,
-            frame,
-            error,
-            field,
-            control=control,
-            note=note,
-            tags=tags,
-        )
+    case = RejectionCases(generator, control, as_sent)
 
     def signed(
         *, seq: int = 1, protocol: str = PROTOCOL, type_: str = "ping", version: int = WIRE_VERSION

@@ -12,7 +12,7 @@ from reference.corpus.casekit import ATTACK, EDGE, Case, identity
 from reference.corpus.mutations import enc
 from reference.corpus.wire_frames import envelope_fields, ping_body, ping_frame, pong_frame
 from spec.v1 import errors as E
-from spec.v1.trace import Generator, Trace
+from spec.v1.trace import Generator, Tag, Trace
 
 
 def replay_cases(generator: Generator) -> Iterable[Trace]:
@@ -30,41 +30,37 @@ def replay_cases(generator: Generator) -> Iterable[Trace]:
     case.deliver(frame, "b", "the same frame again", error=E.REPLAY_STALE_SEQUENCE, field="seq")
     yield case.trace()
 
-    case = Case(
-        generator,
+    def stale_after_five(
+        case_id: str, description: str, tags: tuple[Tag, ...], seq: int, note: str
+    ) -> Trace:
+        """b's seq 5 is accepted, then a new ping from b with ``seq`` (at most 5) is stale."""
+        case = Case(generator, case_id, description, tags, ("StaleSequence",))
+        case.deliver(ping_frame(b, 5), "b", "ping from b, seq 5")
+        nonce = f"nonce-b{seq}".encode()
+        case.deliver(
+            ping_frame(b, seq, nonce=nonce),
+            "b",
+            note,
+            error=E.REPLAY_STALE_SEQUENCE,
+            field="seq",
+            control=ping_frame(b, 6, nonce=nonce),
+        )
+        return case.trace()
+
+    yield stale_after_five(
         "wire/replay/lower-seq-001",
         "After b's seq 5, a fresh, validly signed ping from b with seq 3 is stale.",
         ATTACK,
-        ("StaleSequence",),
-    )
-    case.deliver(ping_frame(b, 5), "b", "ping from b, seq 5")
-    case.deliver(
-        ping_frame(b, 3, nonce=b"nonce-b3"),
-        "b",
+        3,
         "ping from b, seq 3",
-        error=E.REPLAY_STALE_SEQUENCE,
-        field="seq",
-        control=ping_frame(b, 6, nonce=b"nonce-b3"),
     )
-    yield case.trace()
-
-    case = Case(
-        generator,
+    yield stale_after_five(
         "wire/replay/equal-seq-new-content-001",
         "After b's seq 5, another validly signed ping from b reusing seq 5 (new nonce) is stale.",
         EDGE,
-        ("StaleSequence",),
-    )
-    case.deliver(ping_frame(b, 5), "b", "ping from b, seq 5")
-    case.deliver(
-        ping_frame(b, 5, nonce=b"nonce-b5"),
-        "b",
+        5,
         "another ping from b, seq 5",
-        error=E.REPLAY_STALE_SEQUENCE,
-        field="seq",
-        control=ping_frame(b, 6, nonce=b"nonce-b5"),
     )
-    yield case.trace()
 
     case = Case(
         generator,

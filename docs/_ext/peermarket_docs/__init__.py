@@ -1,0 +1,56 @@
+"""Sphinx directives that render the PeerMarket spec site from ``spec/`` itself.
+
+Nothing on the generated pages is copied by hand: the error table comes from
+``spec.v1.errors.ERROR_CODES``; the message reference from the pydantic
+models of ``spec.v1.registry`` (``ALL_MODELS``, and the ``MESSAGES``,
+``COMMANDS``, ``PARAMS`` and ``OBSERVABLE`` maps where they exist), with
+field docs read from the attribute docstrings in the source; machine
+diagrams from any ``MachineTable`` given by import path; the CLI page from
+the click commands; and the worked envelope example from the reference
+implementation at build time.
+
+Directives (MyST syntax shown)::
+
+    ```{peermarket-errors}
+    ```
+    ```{peermarket-value-types}
+    ```
+    ```{peermarket-messages}
+    ```
+    ```{peermarket-machine} dotted.path.to.TABLE
+    :no-doc:
+    ```
+    ```{peermarket-cli}
+    ```
+    ```{peermarket-envelope-example}
+    ```
+
+The ``*_sections`` / ``*_nodes`` functions are pure (no Sphinx application
+needed), so tests can call them directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sphinx.application import Sphinx
+
+from peermarket_docs.directives import (
+    CliDirective,
+    EnvelopeExampleDirective,
+    ErrorsDirective,
+    MachineDirective,
+    MessagesDirective,
+    ValueTypesDirective,
+)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("sphinxcontrib.mermaid")
+    app.add_directive("peermarket-errors", ErrorsDirective)
+    app.add_directive("peermarket-value-types", ValueTypesDirective)
+    app.add_directive("peermarket-messages", MessagesDirective)
+    app.add_directive("peermarket-machine", MachineDirective)
+    app.add_directive("peermarket-cli", CliDirective)
+    app.add_directive("peermarket-envelope-example", EnvelopeExampleDirective)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
