@@ -22,7 +22,7 @@ $(VENV)/.stamp-run: pyproject.toml | $(PY)
 	@touch $@
 
 $(VENV)/.stamp-all: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[dev,docs]'
+	$(PY) -m pip install --quiet -e '.[dev,docs,experiment]'
 	@touch $@ $(VENV)/.stamp-run
 
 run: $(VENV)/.stamp-run  ## The main job: the conformance corpus against the reference
