@@ -6,7 +6,7 @@ new state. ``step`` is pure: a refused event raises and leaves nothing changed.
 """
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Generic, TypeVar
 
@@ -47,6 +47,9 @@ class Machine(Generic[D]):
     table: MachineTable
     guards: Mapping[str, Guard[D]]
     actions: Mapping[str, Action[D]]
+    _rows: Mapping[tuple[str, str], tuple[Transition, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for kind, named, supplied in (
@@ -64,13 +67,18 @@ class Machine(Generic[D]):
         # Own copies: a caller mutating its dicts later cannot bypass the check above.
         object.__setattr__(self, "guards", MappingProxyType(dict(self.guards)))
         object.__setattr__(self, "actions", MappingProxyType(dict(self.actions)))
+        # The candidate rows of every (state, trigger), in table order, found once (speed).
+        index: dict[tuple[str, str], list[Transition]] = {}
+        for row in self.table.transitions:
+            index.setdefault((row.source, row.trigger.key), []).append(row)
+        object.__setattr__(self, "_rows", {key: tuple(rows) for key, rows in index.items()})
 
     def initial(self, data: D) -> MachineState[D]:
         return MachineState(self.table.initial, data)
 
     def select(self, state: MachineState[D], event: Event) -> Transition:
         """The row that fires for ``event``: the first candidate whose guard holds."""
-        rows = self.table.rows(state.control, event.trigger)
+        rows: tuple[Transition, ...] = self._rows.get((state.control, event.trigger), ())
         if not rows:
             raise E.PeerMarketError(
                 E.MACHINE_NO_TRANSITION,

@@ -6,5 +6,8 @@ from typing import Any, Final
 
 from reference import wire
 from reference.node import ProtocolRole
+from reference.overlay import role as overlay
 
-ROLES: Final[Mapping[str, ProtocolRole[Any]]] = MappingProxyType({wire.ROLE.protocol: wire.ROLE})
+ROLES: Final[Mapping[str, ProtocolRole[Any]]] = MappingProxyType(
+    {wire.ROLE.protocol: wire.ROLE, overlay.ROLE.protocol: overlay.ROLE}
+)

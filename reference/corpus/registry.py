@@ -3,6 +3,7 @@
 from typing import Final
 
 from reference.corpus import CorpusGenerator
+from reference.corpus.overlay_generators import OVERLAY_CASES, OVERLAY_SCENARIOS
 from reference.corpus.wire_generators import CODEC_GENERATOR, ENVELOPE_GENERATOR, EXCHANGE_GENERATOR
 from reference.corpus.wire_scenarios import WIRE_SCENARIOS
 
@@ -11,5 +12,7 @@ GENERATORS: Final[tuple[CorpusGenerator, ...]] = (
     CODEC_GENERATOR,
     ENVELOPE_GENERATOR,
     EXCHANGE_GENERATOR,
+    OVERLAY_CASES,
+    OVERLAY_SCENARIOS,
 )
 """Every generator. Each later protocol issue appends its own."""

@@ -115,6 +115,18 @@ FLAGS: Final[tuple[Flag, ...]] = (
         "A valid message, command or timer that the node's state machine does not accept "
         "in its current state.",
     ),
+    _flag(
+        "Misrouted",
+        "protocol",
+        "Overlay routing state that contradicts the ring: a route whose key is not the key of "
+        "the request it carries, or a routing-table entry offered for a slot it does not fit.",
+    ),
+    _flag(
+        "ForgedReference",
+        "auth_bypass",
+        "An overlay message whose node reference names someone other than its signer, so "
+        "that a receiver would record another node's id with the sender's coordinates.",
+    ),
 )
 
 BY_NAME: Final[dict[str, Flag]] = {flag.name: flag for flag in FLAGS}

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from spec.v1 import driver, wire
+from spec.v1 import driver, overlay, wire
 from spec.v1.base import WireModel
 from spec.v1.envelope import Envelope
 from spec.v1.machine import MachineTable
@@ -15,6 +15,7 @@ MESSAGES: Final[Mapping[tuple[str, str], type[WireModel]]] = MappingProxyType(
     {
         (wire.PROTOCOL, "ping"): wire.Ping,
         (wire.PROTOCOL, "pong"): wire.Pong,
+        **{(overlay.PROTOCOL, name): model for name, model in overlay.MESSAGE_TYPES.items()},
     }
 )
 """Every message type of v1, keyed by (protocol, type)."""
@@ -31,17 +32,26 @@ def type_name(model: type[WireModel]) -> tuple[str, str]:
 
 
 COMMANDS: Final[Mapping[tuple[str, str], type[WireModel]]] = MappingProxyType(
-    {(wire.PROTOCOL, "ping"): wire.PingCommand}
+    {
+        (wire.PROTOCOL, "ping"): wire.PingCommand,
+        **{(overlay.PROTOCOL, name): model for name, model in overlay.COMMAND_TYPES.items()},
+    }
 )
 """Every local command of v1 (inputs from a node's own application), keyed by (protocol, name)."""
 
-PARAMS: Final[Mapping[str, type[WireModel]]] = MappingProxyType({wire.PROTOCOL: wire.WireParams})
+PARAMS: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
+    {wire.PROTOCOL: wire.WireParams, overlay.PROTOCOL: overlay.OverlayParams}
+)
 """Each protocol's node-parameter model (``create_node`` carries its CBOR)."""
 
-OBSERVABLE: Final[Mapping[str, type[WireModel]]] = MappingProxyType({wire.PROTOCOL: wire.WireState})
+OBSERVABLE: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
+    {wire.PROTOCOL: wire.WireState, overlay.PROTOCOL: overlay.OverlayState}
+)
 """Each protocol's normative observable state model (what traces may check)."""
 
-TABLES: Final[Mapping[str, MachineTable]] = MappingProxyType({wire.PROTOCOL: wire.TABLE})
+TABLES: Final[Mapping[str, MachineTable]] = MappingProxyType(
+    {wire.PROTOCOL: wire.TABLE, overlay.PROTOCOL: overlay.TABLE}
+)
 """Each protocol's node machine. Conformance coverage counts the rows of these tables."""
 
 

@@ -1,0 +1,35 @@
+"""The ``overlay`` corpus generators: hand-written cases and simulated scenarios.
+
+Versions:
+
+- ``overlay-cases`` 1: every transition of ``overlay.node`` on its own, the
+  refusals of each guard, and attacks on routed frames and node references.
+- ``overlay-scenarios`` 1: rings built by joins over the simulator, lookups,
+  a failure with its repair, a departure.
+"""
+
+from collections.abc import Iterable
+from typing import Final
+
+from reference.corpus import CorpusGenerator
+from reference.corpus.overlay_cases import overlay_cases
+from reference.corpus.overlay_scenarios import SCENARIO_GENERATOR, scenario_traces
+from spec.v1.trace import Generator, Trace
+
+CASES: Final = Generator(name="overlay-cases", version="1")
+
+
+def _cases() -> tuple[Trace, ...]:
+    return tuple(overlay_cases(CASES))
+
+
+def _scenarios() -> Iterable[Trace]:
+    return tuple(scenario_traces())
+
+
+OVERLAY_CASES: Final = CorpusGenerator(CASES.name, CASES.version, _cases)
+"""Hand-written overlay cases, each transition and each refusal on its own."""
+OVERLAY_SCENARIOS: Final = CorpusGenerator(
+    SCENARIO_GENERATOR.name, SCENARIO_GENERATOR.version, _scenarios
+)
+"""Overlay rings in the simulator, recorded node by node."""
