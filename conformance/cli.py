@@ -13,6 +13,7 @@ from rich.table import Table
 
 from conformance.cli_conform import conform
 from conformance.cli_corpus import corpus, trace
+from conformance.cli_experiment import experiment
 from spec.v1 import SPEC_VERSION
 
 console = Console()
@@ -32,6 +33,7 @@ def main() -> None:
 main.add_command(conform)
 main.add_command(corpus)
 main.add_command(trace)
+main.add_command(experiment)
 
 
 @main.command()

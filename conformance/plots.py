@@ -1,0 +1,131 @@
+"""Plots of experiment results, as PNG and SVG files that are the same bytes every run.
+
+matplotlib with the Agg backend and no pyplot state: each plot builds its own
+:class:`~matplotlib.figure.Figure`. What would differ between runs is pinned:
+the SVG's element ids come from a fixed ``svg.hashsalt``, text is drawn as
+paths (no font-dependent glyph references), and the date and software stamps
+are left out of the metadata.
+"""
+
+from pathlib import Path
+from typing import Any, Final
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+STABLE: Final[Any] = {
+    "svg.hashsalt": "peermarket",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "path.simplify": True,
+}
+"""rcParams that make the output deterministic (DejaVu ships with matplotlib)."""
+
+SVG_METADATA: Final = {"Date": None, "Creator": "peermarket", "Title": "PeerMarket experiment"}
+PNG_METADATA: Final = {"Software": "peermarket"}
+
+PAPER_COLOUR: Final = "#4d4d4d"
+COLOURS: Final = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2")
+
+
+def save(figure: Figure, stem: Path) -> tuple[Path, Path]:
+    """Write ``stem``.png and ``stem``.svg; returns both paths."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    png = stem.with_suffix(".png")
+    svg = stem.with_suffix(".svg")
+    with matplotlib.rc_context(STABLE):
+        FigureCanvasAgg(figure)
+        figure.savefig(png, format="png", dpi=120, metadata=PNG_METADATA)
+        figure.savefig(svg, format="svg", metadata=SVG_METADATA)
+    return png, svg
+
+
+def overlay_hops(results: dict[str, Any], stem: Path) -> tuple[Path, Path]:
+    """The overlay experiment's hop distributions beside the paper's (and, when the run
+    has one, the failure run's three averages beside the paper's)."""
+    with matplotlib.rc_context(STABLE):
+        figure = _overlay_figure(results)
+    return save(figure, stem)
+
+
+def _overlay_figure(results: dict[str, Any]) -> Figure:
+    paper = results["paper"]
+    scaling = results["scaling"]
+    failure = results["failure"]
+    panels = 2 if failure is not None else 1
+    figure = Figure(figsize=(6.4 * panels, 4.4), layout="constrained")
+    axes = figure.subplots(1, panels, squeeze=False)[0]
+    hops_axes = axes[0]
+    series: list[tuple[str, list[float], str, str]] = [
+        (
+            f"paper, N = {paper['hop_size']:,}",
+            [paper["hop_distribution"][str(h)] for h in range(len(paper["hop_distribution"]))],
+            PAPER_COLOUR,
+            "//",
+        )
+    ]
+    for number, run in enumerate(scaling):
+        series.append(
+            (
+                f"measured, N = {run['size']:,} (mean {run['hops']['mean']:.2f})",
+                list(run["hops"]["distribution"]),
+                COLOURS[number % len(COLOURS)],
+                "",
+            )
+        )
+    width_of = max(len(values) for _, values, _, _ in series)
+    width = 0.8 / len(series)
+    for number, (label, values, colour, hatch) in enumerate(series):
+        xs = [h - 0.4 + width * (number + 0.5) for h in range(len(values))]
+        hops_axes.bar(
+            xs, values, width=width, label=label, color=colour, hatch=hatch, edgecolor="white"
+        )
+    hops_axes.set_xticks(range(width_of))
+    hops_axes.set_xlabel("routing hops")
+    hops_axes.set_ylabel("share of lookups")
+    hops_axes.set_ylim(0, 1)
+    hops_axes.set_title("Hop distribution (b = 4, |L| = 16, |M| = 32)")
+    hops_axes.legend(loc="upper left", fontsize="small")
+    if failure is not None:
+        _failure_panel(axes[1], failure, paper)
+    return figure
+
+
+def _failure_panel(axes: Any, failure: dict[str, Any], paper: dict[str, Any]) -> None:
+    phases = ("before failure", "after failure,\nno repair", "after repair")
+    measured = [failure[k]["mean"] for k in ("before", "no_repair", "after_repair")]
+    theirs = [
+        paper["hops_before_failure"],
+        paper["hops_after_failure"],
+        paper["hops_after_repair"],
+    ]
+    xs = range(len(phases))
+    axes.bar(
+        [x - 0.2 for x in xs],
+        theirs,
+        width=0.4,
+        label=f"paper, {paper['failure_size']:,} nodes",
+        color=PAPER_COLOUR,
+        hatch="//",
+        edgecolor="white",
+    )
+    axes.bar(
+        [x + 0.2 for x in xs],
+        measured,
+        width=0.4,
+        label=f"measured, {failure['failed']:,} of {failure['size']:,} failed",
+        color=COLOURS[0],
+        edgecolor="white",
+    )
+    for x, value in zip(xs, measured, strict=True):
+        axes.annotate(f"{value:.2f}", (x + 0.2, value), ha="center", va="bottom", fontsize=8)
+    for x, value in zip(xs, theirs, strict=True):
+        axes.annotate(f"{value:.2f}", (x - 0.2, value), ha="center", va="bottom", fontsize=8)
+    axes.set_xticks(list(xs), phases)
+    axes.set_ylabel("mean routing hops")
+    axes.set_title("Failure of a share of the nodes")
+    axes.legend(loc="lower right", fontsize="small")

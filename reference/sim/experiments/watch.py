@@ -1,0 +1,100 @@
+"""Watching an overlay network run: when nodes become active, and holding repair back.
+
+:class:`Watch` wraps the runtime of an :class:`~reference.sim.overlay.OverlayNet`
+(its :class:`~reference.sim.overlay.DeliveryLog`) the way the log wraps the
+node runtime: every step passes through unchanged, and the watch only looks
+at the node before and after and at what it sends. It records
+
+- the tick at which each node first reaches the ``active`` state (a node is
+  a candidate root for a key from then on);
+- how many repair requests (``leaf_request``, ``row_request``) nodes asked to
+  send, by type;
+
+and, while :attr:`Watch.holding` is set, keeps repair requests off the wire:
+they are queued per sender and sent with that sender's first step after
+holding ends. That is how the failure experiment measures routing *after
+failure, before repair*: nodes still notice failures and route around them
+(the same code as always), but no repair is answered until the measurement
+is over. Nothing else is changed, added or dropped.
+"""
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from reference.sim.runtime import Runtime, Sends
+from spec.v1.overlay import PROTOCOL
+from spec.v1.overlay.table import ACTIVE
+
+REPAIR_REQUESTS: Final = frozenset({f"{PROTOCOL}/leaf_request", f"{PROTOCOL}/row_request"})
+"""The messages a node sends to repair its tables (the paper's repair RPCs)."""
+
+
+class Watch:
+    """A runtime wrapper (see the module docstring); everything else passes through."""
+
+    def __init__(self, inner: Runtime[Any, Any], *, repairs: bool = True) -> None:
+        self.inner = inner
+        self.repairs = repairs
+        """Whether to look at what nodes send (off where no node can fail: it saves time)."""
+        self.activated: dict[bytes, int] = {}
+        """Node id -> the tick it first became active."""
+        self.repair_asked: dict[str, int] = {}
+        """Repair requests nodes emitted (held or not), by label."""
+        self.holding = False
+        self.held: dict[bytes, list[tuple[bytes, Any]]] = {}
+        """Per sender id, the repair requests kept off the wire, in emission order."""
+
+    @property
+    def held_count(self) -> int:
+        return sum(len(sends) for sends in self.held.values())
+
+    def repair_total(self) -> int:
+        return sum(self.repair_asked.values())
+
+    # -- the Runtime protocol --
+
+    def create(self, identity: Any, protocol: str, params: bytes) -> Any:
+        return self.inner.create(identity, protocol, params)
+
+    def deliver(self, node: Any, at: int, link: bytes, message: Any) -> tuple[Any, Sends[Any]]:
+        return self._watch(node, at, self.inner.deliver(node, at, link, message))
+
+    def fire(self, node: Any, at: int, timer: str) -> tuple[Any, Sends[Any]]:
+        return self._watch(node, at, self.inner.fire(node, at, timer))
+
+    def command(self, node: Any, at: int, command: Any) -> tuple[Any, Sends[Any]]:
+        return self._watch(node, at, self.inner.command(node, at, command))
+
+    def timers(self, node: Any) -> Mapping[str, int]:
+        return self.inner.timers(node)
+
+    def observe(self, node: Any) -> bytes:
+        return self.inner.observe(node)
+
+    def label(self, message: Any) -> str:
+        return self.inner.label(message)
+
+    # -- watching --
+
+    def _watch(
+        self, before: Any, at: int, result: tuple[Any, Sends[Any]]
+    ) -> tuple[Any, Sends[Any]]:
+        after, sends = result
+        node_id: bytes = before.identity.node_id
+        if after.state.control == ACTIVE and node_id not in self.activated:
+            self.activated[node_id] = at
+        if sends and self.repairs:
+            kept: list[tuple[bytes, Any]] = []
+            for send in sends:
+                label = self.inner.label(send[1])
+                if label in REPAIR_REQUESTS:
+                    self.repair_asked[label] = self.repair_asked.get(label, 0) + 1
+                    if self.holding:
+                        self.held.setdefault(node_id, []).append(send)
+                        continue
+                kept.append(send)
+            if len(kept) != len(sends):
+                sends = tuple(kept)
+        if self.held and not self.holding and node_id in self.held:
+            sends = (*self.held.pop(node_id), *sends)
+        return after, sends
