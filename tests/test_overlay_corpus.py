@@ -5,8 +5,7 @@ import pytest
 from conformance import tracefile
 from conformance.cli_corpus import CORPUS_DIR
 from reference.corpus.casekit import CaseError
-from reference.corpus.overlay_casekit import OverlayCase
-from reference.corpus.overlay_cases import ring
+from reference.corpus.overlay_casekit import OverlayCase, ring
 from reference.corpus.overlay_generators import CASES
 from reference.overlay.ring import make_ref
 from reference.overlay.routing import next_hop_id

@@ -6,12 +6,14 @@ empty :class:`~spec.v1.wire.WireParams`). Remote peers are identities from
 nodes themselves (:class:`RemoteNode`), so every frame comes out of the
 executable spec.
 
-:class:`Case` applies each input to the reference as it records it. For a
-negative step it checks that the valid input the case started from (the
-*control*) would be accepted in the same state, and that the reference
-rejects the defective one with exactly the intended code at the intended
-field. A generator bug therefore fails loudly (:class:`CaseError`) instead of
-recording a case that tests something else.
+:class:`CaseRecorder` (the base of :class:`Case` and of the other protocols'
+case builders, such as :class:`reference.corpus.overlay_casekit.OverlayCase`)
+applies each input to the reference as it records it. For a negative step it
+checks that the valid input the case started from (the *control*) would be
+accepted in the same state, and that the reference rejects the defective one
+with exactly the intended code at the intended field. A generator bug
+therefore fails loudly (:class:`CaseError`) instead of recording a case that
+tests something else.
 
 Check order matters when a frame could be read as having two defects; the
 normative order (``spec/v1/prose/envelope.md``, :func:`reference.envelope.open_envelope`)
@@ -24,15 +26,16 @@ say so in their description.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final, Generic, TypeVar
+from typing import Final, Generic, Protocol, TypeVar
 
 from reference.codec import encode_message
 from reference.corpus import seal_trace
 from reference.identity import Identity, seed_from_label
-from reference.node import Node, create, handle, observe
+from reference.node import Node, ProtocolRole, create, handle, observe
 from reference.wire import ROLE, WireData
 from spec.v1 import SPEC_VERSION
 from spec.v1 import errors as E
+from spec.v1.base import WireModel
 from spec.v1.flags import BY_NAME
 from spec.v1.trace import (
     TRACE_FORMAT,
@@ -49,12 +52,15 @@ from spec.v1.trace import (
     Trace,
     TraceHeader,
 )
-from spec.v1.wire import PROTOCOL, PingCommand, WireParams
+from spec.v1.wire import PingCommand, WireParams
 
 NODE: Final = "a"
 """The trace-local name of the node under test."""
 NODE_SEED: Final = seed_from_label("wire/a")
 PARAMS: Final = encode_message(WireParams())
+
+D = TypeVar("D")
+"""The protocol data of the node a case drives."""
 
 ATTACK: Final[tuple[Tag, ...]] = ("negative", "adversarial")
 EDGE: Final[tuple[Tag, ...]] = ("negative", "edge")
@@ -101,8 +107,19 @@ class RemoteNode:
             raise CaseError(f"peer {self.name} answered a frame that needs no answer")
 
 
-class Case:
-    """Records the steps of one case against a fresh node ``a``, checking every verdict."""
+class Named(Protocol):
+    """Anything with a node id: an identity, or a peer that seals its own frames."""
+
+    @property
+    def node_id(self) -> bytes: ...
+
+
+class CaseRecorder(Generic[D]):
+    """Records the steps of one case against a fresh node ``a``, checking every verdict.
+
+    Shared by the case builders of every protocol: a subclass names the role, the
+    node's seed and parameters, and how a peer name becomes a peer (:meth:`peer`).
+    """
 
     def __init__(
         self,
@@ -110,7 +127,11 @@ class Case:
         case_id: str,
         description: str,
         tags: tuple[Tag, ...],
-        flags: tuple[str, ...] = (),
+        flags: tuple[str, ...],
+        *,
+        role: ProtocolRole[D],
+        seed: bytes,
+        params: bytes,
     ) -> None:
         unknown = [flag for flag in flags if flag not in BY_NAME]
         if unknown:
@@ -120,7 +141,10 @@ class Case:
         self._description = description
         self._tags = tags
         self._flags = flags
-        self._node: Node[WireData] = create(ROLE, Identity.from_seed(NODE_SEED), PARAMS)
+        self._protocol = role.protocol
+        self._seed = seed
+        self._params = params
+        self._node: Node[D] = create(role, Identity.from_seed(seed), params)
         self._steps: list[Step] = []
         self._peers: dict[str, bytes] = {}
         self._at = 0
@@ -133,16 +157,9 @@ class Case:
     def now(self) -> int:
         return self._at
 
-    def peer(self, name: str) -> Identity:
-        """The identity ``name``, listed among the trace's peers."""
-        who = identity(name)
-        self._peers[name] = who.node_id
-        return who
-
-    def remote(self, name: str) -> RemoteNode:
-        """A reference node for ``name``, listed among the trace's peers."""
-        self.peer(name)
-        return RemoteNode(name)
+    def peer(self, name: str) -> Named:
+        """The peer ``name``, listed among the trace's peers."""
+        raise NotImplementedError
 
     def deliver(
         self,
@@ -154,17 +171,20 @@ class Case:
         field: str | None = None,
         control: bytes | None = None,
         at: int | None = None,
+        record_state: bool = True,
     ) -> tuple[Output, ...]:
         """Deliver ``frame`` over the link from peer ``link``; see :meth:`step`."""
         link_id = self.peer(link).node_id
         item = Deliver(kind="deliver", link=link_id, frame=frame)
         probe = None if control is None else Deliver(kind="deliver", link=link_id, frame=control)
-        return self.step(item, note, error=error, field=field, control=probe, at=at)
+        return self.step(
+            item, note, error=error, field=field, control=probe, at=at, record_state=record_state
+        )
 
     def command(
         self,
         name: str,
-        args: bytes,
+        args: WireModel | bytes,
         note: str,
         *,
         error: E.ErrorCode | None = None,
@@ -172,19 +192,11 @@ class Case:
         control: bytes | None = None,
         at: int | None = None,
     ) -> tuple[Output, ...]:
-        """Give the node the local command ``name``; see :meth:`step`."""
-        item = Command(kind="command", name=name, args=args)
+        """Give the node the local command ``name`` (``args`` a model or its encoding)."""
+        raw = args if isinstance(args, bytes) else encode_message(args)
+        item = Command(kind="command", name=name, args=raw)
         probe = None if control is None else Command(kind="command", name=name, args=control)
         return self.step(item, note, error=error, field=field, control=probe, at=at)
-
-    def ping(self, to: str, nonce: bytes, note: str, *, record_state: bool = True) -> bytes:
-        """Command ``ping`` to ``to``, which must succeed; returns the one ping frame sent."""
-        args = encode_message(PingCommand(to=self.peer(to).node_id, nonce=nonce))
-        item = Command(kind="command", name="ping", args=args)
-        outputs = self.step(item, note, record_state=record_state)
-        if len(outputs) != 1:
-            raise CaseError(f"{self.case_id}: the ping command sent {len(outputs)} frames")
-        return outputs[0].frame
 
     def step(
         self,
@@ -245,19 +257,56 @@ class Case:
             raise CaseError(f"{self.case_id}: tags {self._tags} do not match the expectations")
         if rejects and not self._flags:
             raise CaseError(f"{self.case_id}: a negative case must name what it attacks")
+        setup = NodeSetup(name=NODE, protocol=self._protocol, seed=self._seed, params=self._params)
         header = TraceHeader(
             trace_format=TRACE_FORMAT,
             spec_version=SPEC_VERSION,
-            protocol=PROTOCOL,
+            protocol=self._protocol,
             case_id=self.case_id,
             generator=self._generator,
             description=self._description,
             tags=self._tags,
             flags=self._flags,
-            nodes=(NodeSetup(name=NODE, protocol=PROTOCOL, seed=NODE_SEED, params=PARAMS),),
+            nodes=(setup,),
             peers=tuple(Peer(name=n, node_id=i) for n, i in sorted(self._peers.items())),
         )
         return seal_trace(header, self._steps)
+
+
+class Case(CaseRecorder[WireData]):
+    """A ``wire`` case: node ``a`` with empty parameters; peers are plain identities."""
+
+    def __init__(
+        self,
+        generator: Generator,
+        case_id: str,
+        description: str,
+        tags: tuple[Tag, ...],
+        flags: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(
+            generator, case_id, description, tags, flags, role=ROLE, seed=NODE_SEED, params=PARAMS
+        )
+
+    def peer(self, name: str) -> Identity:
+        """The identity ``name``, listed among the trace's peers."""
+        who = identity(name)
+        self._peers[name] = who.node_id
+        return who
+
+    def remote(self, name: str) -> RemoteNode:
+        """A reference node for ``name``, listed among the trace's peers."""
+        self.peer(name)
+        return RemoteNode(name)
+
+    def ping(self, to: str, nonce: bytes, note: str, *, record_state: bool = True) -> bytes:
+        """Command ``ping`` to ``to``, which must succeed; returns the one ping frame sent."""
+        args = encode_message(PingCommand(to=self.peer(to).node_id, nonce=nonce))
+        item = Command(kind="command", name="ping", args=args)
+        outputs = self.step(item, note, record_state=record_state)
+        if len(outputs) != 1:
+            raise CaseError(f"{self.case_id}: the ping command sent {len(outputs)} frames")
+        return outputs[0].frame
 
 
 def reject_frame(

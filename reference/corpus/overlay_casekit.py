@@ -1,58 +1,70 @@
-"""The case builder of the hand-written ``overlay`` cases.
+"""The case builder of the hand-written ``overlay`` cases, and the helpers they share.
 
-Like :mod:`reference.corpus.casekit` (whose checks it shares), but for an
-overlay node ``a`` (seed ``seed_from_label("overlay/a")``) with parameters of
-the case's choosing. Remote peers are identities from
-``seed_from_label("overlay/<name>")`` at fixed coordinates; :class:`Peer`
-seals their messages (link envelopes with consecutive sequence numbers, inner
-frames with sequence number 0), so every frame comes from the reference's
-own sealing code.
+Like :mod:`reference.corpus.casekit` (whose :class:`~reference.corpus.casekit.CaseRecorder`
+it extends), but for an overlay node ``a`` (seed ``seed_from_label("overlay/a")``,
+at (500, 500)) with parameters of the case's choosing. Remote peers are
+identities from ``seed_from_label("overlay/<name>")`` at fixed coordinates;
+:class:`Peer` seals their messages (link envelopes with consecutive sequence
+numbers, inner frames with sequence number 0), so every frame comes from the
+reference's own sealing code.
 
 :class:`OverlayCase` applies every input to the reference while recording it;
 a negative step must be rejected with exactly the intended code (and field),
 and its *control* input, when given, must be accepted in the same state.
+
+Node ``a`` starts every case ``idle``; most cases first make it the first node
+of a ring (:func:`ring`) and let peers announce themselves, so that its leaf
+set (fewer than 8 per side: it covers the whole ring) routes every key to the
+numerically closest of ``a`` and those peers. On the ring (hex prefixes) the
+peers sit in the order d 0c, j 32, f 38, b 3b, c 83, g 98, a 9a, e f4.
 """
 
+from collections.abc import Iterable
 from typing import Final
 
 from reference.codec import encode_message
-from reference.corpus import seal_trace
-from reference.corpus.casekit import ATTACK, EDGE, CaseError
+from reference.corpus.casekit import ATTACK, EDGE, CaseError, CaseRecorder
 from reference.envelope import seal
 from reference.identity import Identity, seed_from_label
-from reference.node import Node, create, handle, observe
+from reference.node import Node
 from reference.overlay.data import OverlayData
+from reference.overlay.ring import distance, to_int
 from reference.overlay.role import ROLE
-from spec.v1 import SPEC_VERSION
 from spec.v1 import errors as E
 from spec.v1.base import WireModel
-from spec.v1.flags import BY_NAME
-from spec.v1.overlay import PROTOCOL, NodeRef, OverlayParams
-from spec.v1.trace import (
-    TRACE_FORMAT,
-    Command,
-    Deliver,
-    Expect,
-    FireTimer,
-    Generator,
-    Input,
-    NodeSetup,
-    Output,
-    Step,
-    Tag,
-    Trace,
-    TraceHeader,
-)
-from spec.v1.trace import (
-    Peer as TracePeer,
-)
+from spec.v1.overlay import NodeRef, OverlayParams
+from spec.v1.overlay.commands import CreateRingCommand
+from spec.v1.overlay.messages import Announce, JoinRequest, JoinState, Lookup, Route
+from spec.v1.trace import FireTimer, Generator, Output, Tag
 
 NODE: Final = "a"
 NODE_SEED: Final = seed_from_label("overlay/a")
 NODE_X: Final = 500
 NODE_Y: Final = 500
 
-__all__ = ["ATTACK", "EDGE", "CaseError", "OverlayCase", "Peer", "identity", "params"]
+JOIN_NONCE: Final = b"join-a01"
+LOOKUP_NONCE: Final = b"lookup01"
+
+__all__ = [
+    "ATTACK",
+    "EDGE",
+    "JOIN_NONCE",
+    "LOOKUP_NONCE",
+    "CaseError",
+    "OverlayCase",
+    "Peer",
+    "closest",
+    "identity",
+    "join_inner",
+    "join_state",
+    "joiner_near",
+    "lookup_inner",
+    "nonce_of",
+    "params",
+    "ref",
+    "ring",
+    "route",
+]
 
 
 def identity(name: str) -> Identity:
@@ -100,7 +112,7 @@ class Peer:
         return seal(self.identity, body, 0)
 
 
-class OverlayCase:
+class OverlayCase(CaseRecorder[OverlayData]):
     """Records the steps of one case against a fresh overlay node ``a``."""
 
     def __init__(
@@ -113,34 +125,23 @@ class OverlayCase:
         *,
         bootstrap: str | None = None,
     ) -> None:
-        unknown = [flag for flag in flags if flag not in BY_NAME]
-        if unknown:
-            raise CaseError(f"{case_id}: unknown flags {unknown}")
-        self.case_id = case_id
-        self._generator = generator
-        self._description = description
-        self._tags = tags
-        self._flags = flags
-        self._params = encode_message(params(bootstrap))
-        self._node: Node[OverlayData] = create(ROLE, Identity.from_seed(NODE_SEED), self._params)
-        self._steps: list[Step] = []
-        self._peers: dict[str, bytes] = {}
+        super().__init__(
+            generator,
+            case_id,
+            description,
+            tags,
+            flags,
+            role=ROLE,
+            seed=NODE_SEED,
+            params=encode_message(params(bootstrap)),
+        )
         self._remotes: dict[str, Peer] = {}
-        self._at = 0
         if bootstrap is not None:
             self.peer(bootstrap)
 
     @property
     def node(self) -> Node[OverlayData]:
         return self._node
-
-    @property
-    def node_id(self) -> bytes:
-        return self._node.node_id
-
-    @property
-    def now(self) -> int:
-        return self._at
 
     @property
     def self_ref(self) -> NodeRef:
@@ -154,44 +155,9 @@ class OverlayCase:
             self._peers[name] = found.node_id
         return found
 
-    def deliver(
-        self,
-        frame: bytes,
-        link: str,
-        note: str,
-        *,
-        error: E.ErrorCode | None = None,
-        field: str | None = None,
-        control: bytes | None = None,
-        at: int | None = None,
-        record_state: bool = True,
-    ) -> tuple[Output, ...]:
-        link_id = self.peer(link).node_id
-        item = Deliver(kind="deliver", link=link_id, frame=frame)
-        probe = None if control is None else Deliver(kind="deliver", link=link_id, frame=control)
-        return self.step(
-            item, note, error=error, field=field, control=probe, at=at, record_state=record_state
-        )
-
     def send(self, sender: str, body: WireModel, note: str, **kwargs: object) -> tuple[Output, ...]:
         """``sender`` seals ``body`` (its next sequence number) and delivers it to ``a``."""
         return self.deliver(self.peer(sender).frame(body), sender, note, **kwargs)  # type: ignore[arg-type]
-
-    def command(
-        self,
-        name: str,
-        args: WireModel | bytes,
-        note: str,
-        *,
-        error: E.ErrorCode | None = None,
-        field: str | None = None,
-        control: bytes | None = None,
-        at: int | None = None,
-    ) -> tuple[Output, ...]:
-        raw = args if isinstance(args, bytes) else encode_message(args)
-        item = Command(kind="command", name=name, args=raw)
-        probe = None if control is None else Command(kind="command", name=name, args=control)
-        return self.step(item, note, error=error, field=field, control=probe, at=at)
 
     def timer(
         self,
@@ -214,68 +180,63 @@ class OverlayCase:
             field=field,
         )
 
-    def step(
-        self,
-        item: Input,
-        note: str,
-        *,
-        error: E.ErrorCode | None = None,
-        field: str | None = None,
-        control: Input | None = None,
-        at: int | None = None,
-        record_state: bool = True,
-    ) -> tuple[Output, ...]:
-        when = self._at + 1 if at is None else at
-        if when < self._at:
-            raise CaseError(f"{self.case_id}: time runs backwards ({when} < {self._at})")
-        where = f"{self.case_id} step {len(self._steps) + 1}"
-        if control is not None:
-            try:
-                handle(self._node, when, control)
-            except E.PeerMarketError as exc:
-                raise CaseError(f"{where}: the control input is itself rejected: {exc}") from exc
-        before = observe(self._node)
-        outputs: tuple[Output, ...] = ()
-        try:
-            updated, outputs = handle(self._node, when, item)
-        except E.EngineError:
-            raise
-        except E.PeerMarketError as exc:
-            if error is None:
-                raise CaseError(f"{where}: rejected ({exc}) but meant to be accepted") from exc
-            if exc.code != error:
-                raise CaseError(f"{where}: rejected with {exc}, intended {error.code}") from exc
-            if field is not None and exc.field != field:
-                raise CaseError(f"{where}: rejected at {exc.field!r}, intended {field!r}") from exc
-            expect = Expect(outputs=(), error=error.code, state=before)
-            note = f"{note} (rejected at {exc.field or '$'})"
-        else:
-            if error is not None:
-                raise CaseError(f"{where}: accepted but meant to be rejected with {error.code}")
-            self._node = updated
-            expect = Expect(
-                outputs=outputs, error=None, state=observe(updated) if record_state else None
-            )
-        self._at = when
-        self._steps.append(Step(node=NODE, at=when, input=item, expect=expect, note=note))
-        return outputs
 
-    def trace(self) -> Trace:
-        rejects = any(step.expect.error is not None for step in self._steps)
-        if rejects != ("negative" in self._tags) or (rejects and "positive" in self._tags):
-            raise CaseError(f"{self.case_id}: tags {self._tags} do not match the expectations")
-        if rejects and not self._flags:
-            raise CaseError(f"{self.case_id}: a negative case must name what it attacks")
-        header = TraceHeader(
-            trace_format=TRACE_FORMAT,
-            spec_version=SPEC_VERSION,
-            protocol=PROTOCOL,
-            case_id=self.case_id,
-            generator=self._generator,
-            description=self._description,
-            tags=self._tags,
-            flags=self._flags,
-            nodes=(NodeSetup(name=NODE, protocol=PROTOCOL, seed=NODE_SEED, params=self._params),),
-            peers=tuple(TracePeer(name=n, node_id=i) for n, i in sorted(self._peers.items())),
-        )
-        return seal_trace(header, self._steps)
+# -- helpers of the cases ---------------------------------------------------------------------
+
+
+def nonce_of(label: str) -> bytes:
+    """An 8-byte nonce derived from ``label``."""
+    return seed_from_label(f"overlay/nonce/{label}")[:8]
+
+
+def ring(case: OverlayCase, *names: str, at: int | None = None) -> None:
+    """``create_ring``, then an ``announce`` (with an empty leaf list) from each peer."""
+    case.command("create_ring", CreateRingCommand(), "create a ring", at=at)
+    for name in names:
+        peer = case.peer(name)
+        case.send(name, Announce(node=peer.ref, leaf=()), f"{name} announces itself")
+
+
+def closest(key: bytes, names: Iterable[str]) -> str:
+    """Which of ``names`` is numerically closest to ``key`` (ties to the smaller id)."""
+    k = to_int(key)
+    return min(
+        names,
+        key=lambda n: (distance(to_int(identity(n).node_id), k), identity(n).node_id),
+    )
+
+
+def joiner_near(target: str, among: tuple[str, ...]) -> str:
+    """A joiner name ``j<i>`` whose id is closest to ``target`` among ``among``."""
+    for i in range(1000):
+        name = f"j{i}"
+        if closest(identity(name).node_id, among) == target:
+            return name
+    raise CaseError(f"no joiner lands on {target}")
+
+
+def route(key: bytes, hops: int, token: int, inner: bytes) -> Route:
+    return Route(key=key, hops=hops, token=token, frame=inner)
+
+
+def lookup_inner(origin: Peer, key: bytes, nonce: bytes = LOOKUP_NONCE) -> bytes:
+    return origin.inner(Lookup(key=key, nonce=nonce))
+
+
+def join_inner(joiner: Peer, nonce: bytes = JOIN_NONCE) -> bytes:
+    return joiner.inner(JoinRequest(nonce=nonce, node=joiner.ref))
+
+
+def join_state(
+    sender: str, hop: int, root: bool, entries: tuple[str, ...] = (), leaf: tuple[str, ...] = ()
+) -> JoinState:
+    """``sender``'s join_state for a's join (nonce :data:`JOIN_NONCE`), no neighbours."""
+    return JoinState(
+        nonce=JOIN_NONCE,
+        hop=hop,
+        root=root,
+        node=ref(sender),
+        entries=tuple(ref(n) for n in entries),
+        leaf=tuple(ref(n) for n in leaf),
+        neighbours=(),
+    )

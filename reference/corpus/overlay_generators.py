@@ -4,6 +4,8 @@ Versions:
 
 - ``overlay-cases`` 1: every transition of ``overlay.node`` on its own, the
   refusals of each guard, and attacks on routed frames and node references.
+  2: routing-table maintenance (the ``maintain`` timer, ``row_sync``,
+  ``row_state``) and its refusals.
 - ``overlay-scenarios`` 1: rings built by joins over the simulator, lookups,
   a failure with its repair, a departure.
 """
@@ -16,7 +18,7 @@ from reference.corpus.overlay_cases import overlay_cases
 from reference.corpus.overlay_scenarios import SCENARIO_GENERATOR, scenario_traces
 from spec.v1.trace import Generator, Trace
 
-CASES: Final = Generator(name="overlay-cases", version="1")
+CASES: Final = Generator(name="overlay-cases", version="2")
 
 
 def _cases() -> tuple[Trace, ...]:

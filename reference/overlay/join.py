@@ -15,6 +15,7 @@ from reference.effects import CancelTimer, Effect, Emit, StartTimer
 from reference.overlay import tables as tables_mod
 from reference.overlay.data import Hop, Join, OverlayData
 from reference.overlay.pending import hop_timer, learn
+from reference.overlay.rowsync import maintain_timer
 from reference.overlay.wiremsg import announce
 from spec.v1.overlay.constants import (
     HOP_TIMEOUT,
@@ -82,6 +83,7 @@ def finish(data: OverlayData, now: int) -> tuple[OverlayData, tuple[Effect, ...]
             CancelTimer(TIMER_JOIN),
             CancelTimer(TIMER_HOP_TIMEOUT),
             StartTimer(TIMER_PROBE, now + PROBE_PERIOD),
+            maintain_timer(now),
         )
     )
     return finished, tuple(effects)

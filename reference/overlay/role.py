@@ -11,7 +11,7 @@ from reference.effects import CancelTimer, Effect, Emit, StartTimer
 from reference.engine import Action, Guard, Machine
 from reference.identity import Identity
 from reference.node import Node, ProtocolRole, Stimulus
-from reference.overlay import join, leafset, maintenance
+from reference.overlay import join, leafset, maintenance, rowsync
 from reference.overlay.carrier import BodyCarrier, Carrier, FrameCarrier, RouteView, request_key
 from reference.overlay.context import args, body, signer, stimulus
 from reference.overlay.data import OverlayData, PendingLookup
@@ -35,6 +35,7 @@ from spec.v1.overlay.constants import (
     PROBE_PERIOD,
     TIMER_HOP_TIMEOUT,
     TIMER_LOOKUP_TIMEOUT,
+    TIMER_MAINTAIN,
     TIMER_PROBE,
     TIMER_PROBE_TIMEOUT,
 )
@@ -49,6 +50,8 @@ from spec.v1.overlay.messages import (
     RouteAck,
     RowReply,
     RowRequest,
+    RowState,
+    RowSync,
 )
 from spec.v1.wire import PROTOCOL as WIRE
 from spec.v1.wire import Ping, Pong
@@ -211,13 +214,16 @@ def _abandon_join(data: OverlayData, payload: object) -> Result:
 
 
 def _create_ring(data: OverlayData, payload: object) -> Result:
-    return data, (StartTimer(TIMER_PROBE, stimulus(payload).now + PROBE_PERIOD),)
+    now = stimulus(payload).now
+    return data, (StartTimer(TIMER_PROBE, now + PROBE_PERIOD), rowsync.maintain_timer(now))
 
 
 def _ref_is_signer(data: OverlayData, payload: object) -> bool:
     stim = stimulus(payload)
     message = body(stim)
-    assert isinstance(message, Announce | LeafUpdate | LeafRequest | RowRequest | Departure)
+    assert isinstance(
+        message, Announce | LeafUpdate | LeafRequest | RowRequest | RowSync | Departure
+    )
     return message.node.id == signer(stim)
 
 
@@ -272,6 +278,31 @@ def _absorb_row_reply(data: OverlayData, payload: object) -> Result:
     return probe_newcomers(before, data, None, stim.now)
 
 
+def _maintain_table(data: OverlayData, payload: object) -> Result:
+    return rowsync.round_(data, stimulus(payload).now)
+
+
+def _answer_row_sync(data: OverlayData, payload: object) -> Result:
+    stim = stimulus(payload)
+    message = body(stim)
+    assert isinstance(message, RowSync)
+    return rowsync.answer(data, message, stim.now)
+
+
+def _row_state_fits(data: OverlayData, payload: object) -> bool:
+    stim = stimulus(payload)
+    message = body(stim)
+    assert isinstance(message, RowState)
+    return message.node.id == signer(stim) and rowsync.fits(data.tables.me[0], message)
+
+
+def _absorb_row_state(data: OverlayData, payload: object) -> Result:
+    stim = stimulus(payload)
+    message = body(stim)
+    assert isinstance(message, RowState)
+    return rowsync.absorb(data, message, stim.now)
+
+
 def _forget_departed(data: OverlayData, payload: object) -> Result:
     stim = stimulus(payload)
     return declare_failed(data, (to_int(signer(stim)),), stim.now)
@@ -282,7 +313,13 @@ def _depart(data: OverlayData, payload: object) -> Result:
     effects: list[Effect] = [Emit("departure", ref[3].id, notice) for ref in known(data.tables)]
     effects.extend(
         CancelTimer(name)
-        for name in (TIMER_PROBE, TIMER_PROBE_TIMEOUT, TIMER_HOP_TIMEOUT, TIMER_LOOKUP_TIMEOUT)
+        for name in (
+            TIMER_PROBE,
+            TIMER_PROBE_TIMEOUT,
+            TIMER_HOP_TIMEOUT,
+            TIMER_LOOKUP_TIMEOUT,
+            TIMER_MAINTAIN,
+        )
     )
     return data._replace(probes=(), hops=(), lookups=()), tuple(effects)
 
@@ -424,6 +461,7 @@ GUARDS: dict[str, Guard[OverlayData]] = {
     "route_cannot_continue": _route_cannot_continue,
     "ref_is_signer": _ref_is_signer,
     "entry_fits_slot": _entry_fits_slot,
+    "row_state_fits": _row_state_fits,
     "lookup_is_local": _lookup_is_local,
     "lookup_slot_free": _lookup_slot_free,
     "lookup_pending": _lookup_pending,
@@ -450,6 +488,9 @@ ACTIONS: dict[str, Action[OverlayData]] = {
     "answer_leaf_request": _answer_leaf_request,
     "answer_row_request": _answer_row_request,
     "absorb_row_reply": _absorb_row_reply,
+    "maintain_table": _maintain_table,
+    "answer_row_sync": _answer_row_sync,
+    "absorb_row_state": _absorb_row_state,
     "forget_departed": _forget_departed,
     "answer_locally": _answer_locally,
     "start_lookup": _start_lookup,

@@ -39,6 +39,8 @@ from spec.v1.overlay.messages import (
     RouteAck,
     RowReply,
     RowRequest,
+    RowState,
+    RowSync,
 )
 from spec.v1.overlay.refs import NodeRef
 from spec.v1.overlay.state import OverlayState
@@ -55,6 +57,8 @@ MESSAGE_TYPES: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
         "leaf_request": LeafRequest,
         "row_request": RowRequest,
         "row_reply": RowReply,
+        "row_sync": RowSync,
+        "row_state": RowState,
         "lookup": Lookup,
         "lookup_reply": LookupReply,
         "departure": Departure,

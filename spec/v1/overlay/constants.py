@@ -93,6 +93,12 @@ FAILED_MEMORY: Final = 3 * PROBE_PERIOD
 nodes' leaf sets and replies may still name it until each of its neighbours has probed
 it, which takes at most PROBE_PERIOD + PROBE_TIMEOUT; three periods leave margin."""
 
+MAINTENANCE_PERIOD: Final = 900_000
+"""An active node runs routing-table maintenance once per period (900,000 ticks):
+FreePastry's route-set maintenance runs every 900 s, and at one tick per millisecond
+this is the same rate. Joins alone leave holes in the tables of nodes that joined
+early (a later node announces itself only to the nodes in its own tables)."""
+
 MENDING_MEMORY: Final = FAILED_MEMORY
 """How long a node waits before asking again about the same empty routing-table slot
 (60,000 ticks): a slot that no node can fill is not asked about on every use."""
@@ -104,3 +110,4 @@ TIMER_PROBE_TIMEOUT: Final = "probe_timeout"
 TIMER_HOP_TIMEOUT: Final = "hop_timeout"
 TIMER_LOOKUP_TIMEOUT: Final = "lookup_timeout"
 TIMER_JOIN: Final = "join"
+TIMER_MAINTAIN: Final = "maintain"

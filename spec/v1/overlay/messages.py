@@ -135,6 +135,27 @@ class RowReply(WireModel):
     ``row`` digits with the requester has in that slot a node that fits the requester's."""
 
 
+class RowSync(WireModel):
+    """Asks a routing-table entry for its whole row (routing-table maintenance)."""
+
+    node: NodeRef
+    """The requester (its id MUST be the signer's)."""
+    row: RowIndex
+    """The row asked for: the requester's row in which the asked node is an entry."""
+
+
+class RowState(WireModel):
+    """The answer to ``row_sync``: the replier's entries of the requested row."""
+
+    node: NodeRef
+    """The replier (its id MUST be the signer's)."""
+    row: RowIndex
+    """The requested row."""
+    entries: Annotated[tuple[NodeRef, ...], Field(max_length=COLUMNS - 1)]
+    """The replier's entries of row ``row`` that share at least ``row`` digits with the
+    requester and are not the requester, by column."""
+
+
 class Lookup(WireModel):
     """An application's request to find the node responsible for ``key``, routed there."""
 
