@@ -13,7 +13,7 @@ test can check who delivered what, and when.
 """
 
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -24,7 +24,7 @@ from reference.overlay.ring import Ref, distance, to_int
 from reference.overlay.tables import Tables
 from reference.sim.bodies import BodyNode, BodyRuntime, ModelCommand
 from reference.sim.network import NetworkConfig, Simulator
-from reference.sim.runtime import FrameRuntime, Runtime, Sends
+from reference.sim.runtime import FrameRuntime, Runtime, RuntimeWrapper, Sends
 from reference.sim.streams import below
 from spec.v1.overlay import PROTOCOL, NodeRef, OverlayParams
 from spec.v1.overlay.commands import CreateRingCommand, JoinCommand, LookupCommand
@@ -44,33 +44,12 @@ class Delivery(NamedTuple):
     hops: int
 
 
-class DeliveryLog:
+class DeliveryLog(RuntimeWrapper):
     """A runtime wrapper that records lookup deliveries; everything else passes through."""
 
     def __init__(self, inner: Runtime[Any, Any]) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.deliveries: list[Delivery] = []
-
-    def create(self, identity: Identity, protocol: str, params: bytes) -> Any:
-        return self.inner.create(identity, protocol, params)
-
-    def deliver(self, node: Any, at: int, link: bytes, message: Any) -> tuple[Any, Sends[Any]]:
-        return self._watch(node, at, self.inner.deliver(node, at, link, message))
-
-    def fire(self, node: Any, at: int, timer: str) -> tuple[Any, Sends[Any]]:
-        return self._watch(node, at, self.inner.fire(node, at, timer))
-
-    def command(self, node: Any, at: int, command: Any) -> tuple[Any, Sends[Any]]:
-        return self._watch(node, at, self.inner.command(node, at, command))
-
-    def timers(self, node: Any) -> Mapping[str, int]:
-        return self.inner.timers(node)
-
-    def observe(self, node: Any) -> bytes:
-        return self.inner.observe(node)
-
-    def label(self, message: Any) -> str:
-        return self.inner.label(message)
 
     def _watch(
         self, before: Any, at: int, result: tuple[Any, Sends[Any]]
@@ -125,6 +104,8 @@ class OverlayNet:
     frames: bool = False
     probing: bool = True
     config: NetworkConfig = field(default_factory=NetworkConfig)
+    wrap: Callable[[Runtime[Any, Any]], Runtime[Any, Any]] | None = None
+    """Wraps the delivery log's runtime once more (an experiment's observer), if given."""
     sim: Simulator[Any, Any] = field(init=False)
     log: DeliveryLog = field(init=False)
     names: list[str] = field(init=False, default_factory=list)
@@ -140,7 +121,8 @@ class OverlayNet:
             suppress = frozenset() if self.probing else frozenset({TIMER_PROBE})
             runtime = BodyRuntime(suppress=suppress)
         self.log = DeliveryLog(runtime)
-        self.sim = Simulator(self.log, seed=self.label, config=self.config)
+        outer = self.log if self.wrap is None else self.wrap(self.log)
+        self.sim = Simulator(outer, seed=self.label, config=self.config)
         pick = random.Random(seed_from_label(f"{self.label}/bootstrap"))
         lag = max(1, -(-2 * JOIN_TIMEOUT // max(1, self.join_every)))
         refs: list[NodeRef] = []

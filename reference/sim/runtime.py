@@ -59,6 +59,43 @@ class Runtime(Protocol[N, M]):
 INVALID_LABEL = "invalid"
 
 
+class RuntimeWrapper:
+    """A runtime around another: every call passes through, and each step's result goes
+    through :meth:`_watch` first, which by default changes nothing. Observers (delivery
+    logs, experiment watches) override it; the wrapped runtime never knows."""
+
+    def __init__(self, inner: Runtime[Any, Any]) -> None:
+        self.inner = inner
+
+    def create(self, identity: Identity, protocol: str, params: bytes) -> Any:
+        return self.inner.create(identity, protocol, params)
+
+    def deliver(self, node: Any, at: int, link: bytes, message: Any) -> tuple[Any, Sends[Any]]:
+        return self._watch(node, at, self.inner.deliver(node, at, link, message))
+
+    def fire(self, node: Any, at: int, timer: str) -> tuple[Any, Sends[Any]]:
+        return self._watch(node, at, self.inner.fire(node, at, timer))
+
+    def command(self, node: Any, at: int, command: Any) -> tuple[Any, Sends[Any]]:
+        return self._watch(node, at, self.inner.command(node, at, command))
+
+    def timers(self, node: Any) -> Mapping[str, int]:
+        return self.inner.timers(node)
+
+    def observe(self, node: Any) -> bytes:
+        return self.inner.observe(node)
+
+    def label(self, message: Any) -> str:
+        return self.inner.label(message)
+
+    def _watch(
+        self, before: Any, at: int, result: tuple[Any, Sends[Any]]
+    ) -> tuple[Any, Sends[Any]]:
+        """Look at one step: the node ``before``, and the node and sends it gave."""
+        del before, at
+        return result
+
+
 class FrameRuntime:
     """Reference nodes driven through :func:`reference.node.create`/``handle``/``observe``."""
 

@@ -8,11 +8,14 @@ own join, routing and repair code. By default nodes step on message bodies
 frames, the same code, much slower.
 
 - **Scaling**, for each size N: build (probing off: with no failure and no
-  loss a probe changes nothing), then ``lookups`` lookups of random keys from
-  random live nodes, one per tick. Reported: hops (mean, distribution, max),
-  the share delivered by the numerically closest live node, ceil(log16 N),
-  routing-table entries per node and how complete the tables are, messages
-  per join.
+  loss a probe changes nothing; routing-table maintenance on), let the ring
+  run one MAINTENANCE_PERIOD more (every node runs a maintenance round: the
+  ring as it is once it has been up a while after its last join), then
+  ``lookups`` lookups of random keys from random live nodes, one per tick.
+  Reported: hops (mean, distribution, max), the share delivered by the
+  numerically closest live node, ceil(log16 N), routing-table entries per
+  node and how complete the tables are (right after the joins and after the
+  period), messages per join.
 - **Failure**, on ``failure_size`` nodes with probing on: lookups before;
   crash ``failure_share_ppm`` of the nodes at once; lookups *after failure,
   before repair* (nodes detect failures by probe and hop timeouts and route
@@ -51,8 +54,9 @@ from reference.sim.experiments.lookups import (
 )
 from reference.sim.experiments.watch import Watch
 from reference.sim.overlay import OverlayNet
+from reference.sim.runtime import Runtime
 from reference.sim.streams import PPM, below, stream
-from spec.v1.overlay.constants import LOOKUP_TIMEOUT, PROBE_PERIOD
+from spec.v1.overlay.constants import LOOKUP_TIMEOUT, MAINTENANCE_PERIOD, PROBE_PERIOD
 
 Progress = Callable[[str, int, int], None]
 """``progress(task, done, total)``: how far a task is (called often; may do nothing)."""
@@ -178,10 +182,16 @@ class Scaling:
     """Filled slots over possible slots (see :mod:`~reference.sim.experiments.completeness`)."""
     routing_missing_by_row: tuple[int, ...]
     """Slots a live node fits but that are empty, over all nodes, per row."""
+    routing_completeness_joined: float
+    """The same completeness right after the last join, before the maintenance period."""
+    maintenance_messages: int
+    """``row_sync`` and ``row_state`` messages sent, over the build and the period."""
     messages_per_join: float
     messages_by_type: dict[str, int]
     """Messages sent while building, by ``protocol/type``."""
     build_ticks: int
+    settle_ticks: int
+    """Ticks run after the build, before the lookups (one maintenance period)."""
     events: int
 
 
@@ -328,9 +338,16 @@ class _Net:
     """An :class:`OverlayNet` with a :class:`Watch` on its runtime, and its own nonces."""
 
     def __init__(self, size: int, label: str, config: Config, *, probing: bool) -> None:
-        self.net = OverlayNet(size, label=label, frames=config.frames, probing=probing)
-        self.watch = Watch(self.net.sim.runtime, repairs=probing)
-        self.net.sim.runtime = self.watch
+        watches: list[Watch] = []
+
+        def watched(inner: Runtime[Any, Any]) -> Runtime[Any, Any]:
+            watches.append(Watch(inner, repairs=probing))
+            return watches[0]
+
+        self.net = OverlayNet(
+            size, label=label, frames=config.frames, probing=probing, wrap=watched
+        )
+        self.watch = watches[0]
         self.nonces = Nonces()
         self.index = {node: i for i, node in enumerate(self.net.ids)}
         self.crashed: dict[int, int] = {}
@@ -437,6 +454,10 @@ def scaling(size: int, config: Config, progress: Progress = _quiet) -> Scaling:
     sent = dict(sorted(net.net.sim.stats.sent.items()))
     events = net.net.sim.stats.events
     build_ticks = net.net.sim.now
+    joined = _completeness(net, net.net.live_active())
+    net.run_for(MAINTENANCE_PERIOD, progress, f"maintenance N={size:,}")
+    settled = net.net.sim.stats.sent
+    maintenance = settled.get("overlay/row_sync", 0) + settled.get("overlay/row_state", 0)
     live = net.net.live_active()
     start = net.net.sim.now + 1
     _, judged = net.lookups(
@@ -447,8 +468,7 @@ def scaling(size: int, config: Config, progress: Progress = _quiet) -> Scaling:
         f"lookups N={size:,}",
     )
     counts = [routing_table.count(net.net.tables(i).table) for i in live]
-    ring = sorted(net.net.ids[i] for i in live)
-    complete = completeness.measure(ring, [(net.net.ids[i], net.net.tables(i).table) for i in live])
+    complete = _completeness(net, live)
     bound = paper.bound(size)
     within = sum(n for h, n in enumerate(judged.hops) if h <= bound + 1)
     return Scaling(
@@ -461,11 +481,21 @@ def scaling(size: int, config: Config, progress: Progress = _quiet) -> Scaling:
         routing_entries_possible=_r(complete.possible / len(live)) if live else 0.0,
         routing_completeness=_r(complete.filled / complete.possible) if complete.possible else 1.0,
         routing_missing_by_row=complete.missing_by_row,
+        routing_completeness_joined=(
+            _r(joined.filled / joined.possible) if joined.possible else 1.0
+        ),
+        maintenance_messages=maintenance,
         messages_per_join=_r(sum(sent.values()) / max(1, size - 1)),
         messages_by_type=sent,
         build_ticks=build_ticks,
+        settle_ticks=MAINTENANCE_PERIOD,
         events=events,
     )
+
+
+def _completeness(net: _Net, live: list[int]) -> completeness.Completeness:
+    ring = sorted(net.net.ids[i] for i in live)
+    return completeness.measure(ring, [(net.net.ids[i], net.net.tables(i).table) for i in live])
 
 
 def failure(config: Config, progress: Progress = _quiet) -> Failure:
@@ -666,7 +696,16 @@ def compare(results: Results) -> tuple[Row, ...]:
                 "routing-table completeness",
                 s.routing_completeness,
                 None,
-                "filled slots / slots some live node fits",
+                "filled slots / slots some live node fits, after the maintenance period",
+            )
+        )
+        rows.append(
+            Row(
+                section,
+                "routing-table completeness right after the joins",
+                s.routing_completeness_joined,
+                None,
+                "before the maintenance period",
             )
         )
         rows.append(

@@ -18,10 +18,9 @@ failure, before repair*: nodes still notice failures and route around them
 is over. Nothing else is changed, added or dropped.
 """
 
-from collections.abc import Mapping
 from typing import Any, Final
 
-from reference.sim.runtime import Runtime, Sends
+from reference.sim.runtime import Runtime, RuntimeWrapper, Sends
 from spec.v1.overlay import PROTOCOL
 from spec.v1.overlay.table import ACTIVE
 
@@ -29,11 +28,11 @@ REPAIR_REQUESTS: Final = frozenset({f"{PROTOCOL}/leaf_request", f"{PROTOCOL}/row
 """The messages a node sends to repair its tables (the paper's repair RPCs)."""
 
 
-class Watch:
+class Watch(RuntimeWrapper):
     """A runtime wrapper (see the module docstring); everything else passes through."""
 
     def __init__(self, inner: Runtime[Any, Any], *, repairs: bool = True) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.repairs = repairs
         """Whether to look at what nodes send (off where no node can fail: it saves time)."""
         self.activated: dict[bytes, int] = {}
@@ -50,29 +49,6 @@ class Watch:
 
     def repair_total(self) -> int:
         return sum(self.repair_asked.values())
-
-    # -- the Runtime protocol --
-
-    def create(self, identity: Any, protocol: str, params: bytes) -> Any:
-        return self.inner.create(identity, protocol, params)
-
-    def deliver(self, node: Any, at: int, link: bytes, message: Any) -> tuple[Any, Sends[Any]]:
-        return self._watch(node, at, self.inner.deliver(node, at, link, message))
-
-    def fire(self, node: Any, at: int, timer: str) -> tuple[Any, Sends[Any]]:
-        return self._watch(node, at, self.inner.fire(node, at, timer))
-
-    def command(self, node: Any, at: int, command: Any) -> tuple[Any, Sends[Any]]:
-        return self._watch(node, at, self.inner.command(node, at, command))
-
-    def timers(self, node: Any) -> Mapping[str, int]:
-        return self.inner.timers(node)
-
-    def observe(self, node: Any) -> bytes:
-        return self.inner.observe(node)
-
-    def label(self, message: Any) -> str:
-        return self.inner.label(message)
 
     # -- watching --
 
