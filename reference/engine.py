@@ -105,6 +105,11 @@ class Machine(Generic[D]):
         if row.action is not None:
             data, effects = self.actions[row.action](state.data, event.payload)
         for effect in effects:
+            if type(effect) is Emit:  # (the common case, checked first)
+                if effect.message_type in row.emits:
+                    continue
+            elif type(effect) is StartTimer or type(effect) is CancelTimer:
+                continue
             if not isinstance(effect, Emit | StartTimer | CancelTimer):
                 raise E.EngineError(
                     E.ENGINE_ILLEGAL_EMIT, row.id, f"{type(effect).__name__} is not an effect"

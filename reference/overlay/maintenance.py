@@ -16,7 +16,7 @@
 
 from reference.effects import Effect, Emit
 from reference.overlay import leafset
-from reference.overlay.data import OverlayData
+from reference.overlay.data import OverlayData, with_tables
 from reference.overlay.leafset import LeafSet
 from reference.overlay.pending import learn, learn_leaf
 from reference.overlay.probing import probe_newcomers
@@ -86,13 +86,13 @@ def absorb_announce(
     if not leafset.may_hold(tables.leaf, tables.me[0], newcomer[0]) or not leafset.contains(
         tables.leaf, newcomer[0]
     ):
-        return (data if tables is data.tables else data._replace(tables=tables)), ()
+        return with_tables(data, tables), ()
     listed = [(int.from_bytes(r.id, "big"), r) for r in message.leaf]
     tables = learn_leaf(data, tables, listed, now)
     mine = (tables.me, *tables.leaf.smaller, *tables.leaf.larger)
     missing = _misses(newcomer[0], [node for node, _ in listed], mine)
     effects = _tell_new_members(before, tables, newcomer[0], (newcomer,) if missing else ())
-    data, pings = probe_newcomers(before, data._replace(tables=tables), newcomer[0], now)
+    data, pings = probe_newcomers(before, with_tables(data, tables), newcomer[0], now)
     return data, effects + pings
 
 
@@ -109,5 +109,5 @@ def absorb_leaf_update(
         mine = (tables.me, *tables.leaf.smaller, *tables.leaf.larger)
         missing = _misses(sender[0], [node for node, _ in listed], mine)
     effects = _tell_new_members(before, tables, sender[0], (sender,) if missing else ())
-    data, pings = probe_newcomers(before, data._replace(tables=tables), sender[0], now)
+    data, pings = probe_newcomers(before, with_tables(data, tables), sender[0], now)
     return data, effects + pings

@@ -14,7 +14,7 @@ from reference.node import Node, ProtocolRole, Stimulus
 from reference.overlay import join, leafset, maintenance, rowsync
 from reference.overlay.carrier import BodyCarrier, Carrier, FrameCarrier, RouteView, request_key
 from reference.overlay.context import args, body, signer, stimulus
-from reference.overlay.data import OverlayData, PendingLookup
+from reference.overlay.data import OverlayData, PendingLookup, with_tables
 from reference.overlay.forwarding import answered, deliver, forward, passing, reroute
 from reference.overlay.observe import observe
 from reference.overlay.pending import blocked, hop_timer, learn, lookup_timer, probe_timer
@@ -218,12 +218,14 @@ def _create_ring(data: OverlayData, payload: object) -> Result:
     return data, (StartTimer(TIMER_PROBE, now + PROBE_PERIOD), rowsync.maintain_timer(now))
 
 
+_SIGNED_BY_REF = (Announce, LeafUpdate, LeafRequest, RowRequest, RowSync, Departure)
+"""The messages whose ``node`` names their sender."""
+
+
 def _ref_is_signer(data: OverlayData, payload: object) -> bool:
     stim = stimulus(payload)
     message = body(stim)
-    assert isinstance(
-        message, Announce | LeafUpdate | LeafRequest | RowRequest | RowSync | Departure
-    )
+    assert isinstance(message, _SIGNED_BY_REF)
     return message.node.id == signer(stim)
 
 
@@ -245,7 +247,7 @@ def _answer_leaf_request(data: OverlayData, payload: object) -> Result:
     stim = stimulus(payload)
     message = body(stim)
     assert isinstance(message, LeafRequest)
-    data = data._replace(tables=learn(data, (data.carrier.ref(message.node),), stim.now))
+    data = with_tables(data, learn(data, (data.carrier.ref(message.node),), stim.now))
     data, dropped = drop_departed_probes(data)
     return data, (Emit("leaf_update", message.node.id, leaf_update(data.tables)), *dropped)
 
@@ -256,7 +258,7 @@ def _answer_row_request(data: OverlayData, payload: object) -> Result:
     assert isinstance(message, RowRequest)
     requester = data.carrier.ref(message.node)
     reply = row_entry_for(data, requester[0], message.row, message.column)
-    data = data._replace(tables=learn(data, (requester,), stim.now))
+    data = with_tables(data, learn(data, (requester,), stim.now))
     data, dropped = drop_departed_probes(data)
     return data, (Emit("row_reply", message.node.id, reply), *dropped)
 
@@ -274,7 +276,7 @@ def _absorb_row_reply(data: OverlayData, payload: object) -> Result:
     if reply.entry is None:
         return data, ()
     before = data.tables.leaf
-    data = data._replace(tables=learn(data, (data.carrier.ref(reply.entry),), stim.now))
+    data = with_tables(data, learn(data, (data.carrier.ref(reply.entry),), stim.now))
     return probe_newcomers(before, data, None, stim.now)
 
 

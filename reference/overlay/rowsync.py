@@ -22,7 +22,7 @@ for that row). v1 does the same, for the rows where it can pay:
 
 from reference.effects import Effect, Emit, StartTimer
 from reference.overlay import routing_table
-from reference.overlay.data import OverlayData
+from reference.overlay.data import OverlayData, with_tables
 from reference.overlay.pending import learn
 from reference.overlay.probing import drop_departed_probes, probe_newcomers
 from reference.overlay.ring import Ref, shl
@@ -86,7 +86,7 @@ def answer(data: OverlayData, request: RowSync, now: int) -> tuple[OverlayData, 
     requester = data.carrier.ref(request.node)
     entries = row_for(data.tables.table, requester[0], request.row)
     reply = RowState(node=data.tables.me[3], row=request.row, entries=tuple(r[3] for r in entries))
-    data = data._replace(tables=learn(data, (requester,), now))
+    data = with_tables(data, learn(data, (requester,), now))
     data, dropped = drop_departed_probes(data)
     return data, (Emit("row_state", request.node.id, reply), *dropped)
 
@@ -106,7 +106,7 @@ def absorb(data: OverlayData, state: RowState, now: int) -> tuple[OverlayData, t
     ref = data.carrier.ref
     sender = ref(state.node)
     before = data.tables.leaf
-    data = data._replace(tables=learn(data, (sender, *(ref(e) for e in state.entries)), now))
+    data = with_tables(data, learn(data, (sender, *(ref(e) for e in state.entries)), now))
     return probe_newcomers(before, data, sender[0], now)
 
 

@@ -52,6 +52,9 @@ _LABELS: Final[dict[type, tuple[str, str]]] = {
     **{model: key for key, model in MESSAGES.items()},
     RouteBody: (OVERLAY, "route"),
 }
+_TRIGGERS: Final[dict[type, str]] = {kind: f"message:{key[1]}" for kind, key in _LABELS.items()}
+_LABEL_TEXT: Final[dict[type, str]] = {kind: f"{key[0]}/{key[1]}" for kind, key in _LABELS.items()}
+"""Each body type's machine trigger, built once (it is needed for every delivery)."""
 
 
 class ModelCommand(NamedTuple):
@@ -109,7 +112,7 @@ class BodyRuntime:
                 E.ENVELOPE_UNKNOWN_PROTOCOL, "protocol", f"{type(message).__name__} not spoken"
             )
         stim = refnode.Stimulus(at, node.identity.node_id, None, message, link)  # type: ignore[arg-type]
-        return self._step(node, at, Event(f"message:{key[1]}", stim))
+        return self._step(node, at, Event(_TRIGGERS[type(message)], stim))
 
     def fire(self, node: BodyNode, at: int, timer: str) -> tuple[BodyNode, Sends[object]]:
         due = node.timers.get(timer)
@@ -145,8 +148,7 @@ class BodyRuntime:
         return refnode.observe(wrapped)
 
     def label(self, message: object) -> str:
-        key = _LABELS.get(type(message))
-        return INVALID_LABEL if key is None else f"{key[0]}/{key[1]}"
+        return _LABEL_TEXT.get(type(message), INVALID_LABEL)
 
     def _step(
         self, node: BodyNode, at: int, event: Event, fired: str | None = None

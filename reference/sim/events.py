@@ -56,6 +56,13 @@ class EventQueue:
     def pop(self) -> Event:
         return heapq.heappop(self._heap)
 
+    def pop_due(self, until: int | None) -> Event | None:
+        """The least event if it is due by ``until`` (any, if None), else None."""
+        heap = self._heap
+        if not heap or (until is not None and heap[0].tick > until):
+            return None
+        return heapq.heappop(heap)
+
     def next_tick(self) -> int | None:
         """Tick of the next event, or None when the queue is empty."""
         return self._heap[0].tick if self._heap else None

@@ -220,21 +220,29 @@ class Simulator(Generic[N, M]):
         ``until``.
         """
         queue = self._queue
+        pop_due = queue.pop_due
+        dispatch = self._dispatch
         done = 0
         while True:
-            tick = queue.next_tick()
-            if tick is None or (until is not None and tick > until):
-                if until is not None and until > self._now:
-                    self._now = until
-                break
             if max_events is not None and done >= max_events:
+                tick = queue.next_tick()
+                if tick is None or (until is not None and tick > until):
+                    self._advance(until)
                 break
-            event = queue.pop()
+            event = pop_due(until)
+            if event is None:
+                self._advance(until)
+                break
             self._now = event.tick
-            self._dispatch(event)
+            dispatch(event)
             done += 1
         self.stats.events += done
         return done
+
+    def _advance(self, until: int | None) -> None:
+        """Every event up to ``until`` is done: time moves on to it."""
+        if until is not None and until > self._now:
+            self._now = until
 
     @property
     def now(self) -> int:
@@ -342,7 +350,8 @@ class Simulator(Generic[N, M]):
             self._drop(src, label, reason)
             self._note("deliver", dst, src, label, f"dropped:{reason}")
             return
-        bump(self.stats.delivered, label)
+        delivered = self.stats.delivered
+        delivered[label] = delivered.get(label, 0) + 1
         self.stats.nodes[dst].received += 1
         link = self._ids[src]
         self._step(
@@ -420,14 +429,19 @@ class Simulator(Generic[N, M]):
             self._record(index, as_input, (), code, node, what, peer, label)
             return
         self._nodes[index] = updated
-        self._note(what, index, peer, label, "ok")
-        self._record(index, as_input, sends, None, updated, what, peer, label)
-        before = self.runtime.timers(node)
-        after = self.runtime.timers(updated)
-        if fired is not None:
-            before = {name: due for name, due in before.items() if name != fired}
-        if (after or before) and dict(after) != dict(before):
-            self._schedule_timers(index, before, after)
+        if self.log is not None:
+            self._note(what, index, peer, label, "ok")
+        if self._recorders:
+            self._record(index, as_input, sends, None, updated, what, peer, label)
+        timers = self.runtime.timers
+        before = timers(node)
+        after = timers(updated)
+        # (the common case, cheaply: a step that touched no timer keeps the same mapping)
+        if after is not before or fired is not None:
+            if fired is not None:
+                before = {name: due for name, due in before.items() if name != fired}
+            if (after or before) and dict(after) != dict(before):
+                self._schedule_timers(index, before, after)
         if sends:
             self._transmit(index, sends)
 
@@ -465,14 +479,15 @@ class Simulator(Generic[N, M]):
         if self._status[src] != Status.ALIVE:
             return
         label = self.runtime.label(message)
-        bump(self.stats.sent, label)
+        sent = self.stats.sent
+        sent[label] = sent.get(label, 0) + 1
         self.stats.nodes[src].sent += 1
         dst = self._by_id.get(to)
         if dst is None:
             self._drop(src, label, "unknown")
             self._note_send(src, to.hex(), label, "dropped:unknown")
             return
-        if chance(self._loss, self.config.loss_ppm):
+        if self.config.loss_ppm and chance(self._loss, self.config.loss_ppm):
             self._drop(src, label, "loss")
             self._note_send(src, self._names[dst], label, "dropped:loss")
             return

@@ -8,8 +8,9 @@ and node ``i`` joins at tick ``start + i * join_every`` through a bootstrap
 node chosen (seeded) among the nodes that finished joining well before.
 
 :class:`DeliveryLog` wraps the runtime and records every lookup delivery (a
-``lookup_reply`` sent by a root, or a lookup its origin answered itself), so a
-test can check who delivered what, and when.
+``lookup_reply`` sent by a root, or a lookup its origin answered itself) and
+the tick each node first became active, so a test can check who delivered
+what, and when.
 """
 
 import random
@@ -30,6 +31,7 @@ from spec.v1.overlay import PROTOCOL, NodeRef, OverlayParams
 from spec.v1.overlay.commands import CreateRingCommand, JoinCommand, LookupCommand
 from spec.v1.overlay.constants import JOIN_TIMEOUT, TIMER_PROBE
 from spec.v1.overlay.messages import LookupReply
+from spec.v1.overlay.table import ACTIVE
 from spec.v1.trace import Command
 
 
@@ -50,21 +52,27 @@ class DeliveryLog(RuntimeWrapper):
     def __init__(self, inner: Runtime[Any, Any]) -> None:
         super().__init__(inner)
         self.deliveries: list[Delivery] = []
+        self.activated: dict[bytes, int] = {}
+        """Node id -> the tick it first became active (a candidate root from then on)."""
 
     def _watch(
         self, before: Any, at: int, result: tuple[Any, Sends[Any]]
     ) -> tuple[Any, Sends[Any]]:
         after, sends = result
-        me = to_int(before.identity.node_id)
+        if after.state.control == ACTIVE and before.state.control != ACTIVE:
+            self.activated.setdefault(before.identity.node_id, at)
+        me = -1
         for to, message in sends:
-            body = _body(message)
-            if isinstance(body, LookupReply):
+            body = _body(message) if type(message) is bytes else message
+            if type(body) is LookupReply:
+                me = to_int(before.identity.node_id)
                 self.deliveries.append(
                     Delivery(at, me, to_int(to), to_int(body.key), body.nonce, body.hops)
                 )
         old = _data(before).answers
         new = _data(after).answers
-        if new != old:
+        if new is not old and new != old:
+            me = to_int(before.identity.node_id)
             for answer in new[len(new) - _added(old, new) :]:
                 if answer.root == me:
                     self.deliveries.append(Delivery(at, me, me, answer.key, answer.nonce, 0))

@@ -66,6 +66,9 @@ class RuntimeWrapper:
 
     def __init__(self, inner: Runtime[Any, Any]) -> None:
         self.inner = inner
+        # Called once or more per event: bound straight to the inner runtime's methods.
+        self.timers = inner.timers  # type: ignore[method-assign]
+        self.label = inner.label  # type: ignore[method-assign]
 
     def create(self, identity: Identity, protocol: str, params: bytes) -> Any:
         return self.inner.create(identity, protocol, params)

@@ -341,20 +341,26 @@ class _Net:
         watches: list[Watch] = []
 
         def watched(inner: Runtime[Any, Any]) -> Runtime[Any, Any]:
-            watches.append(Watch(inner, repairs=probing))
+            watches.append(Watch(inner))
             return watches[0]
 
+        # Only a run with failures needs the watch (to hold repairs back): every step
+        # through it costs time, and the scaling runs are large.
         self.net = OverlayNet(
-            size, label=label, frames=config.frames, probing=probing, wrap=watched
+            size,
+            label=label,
+            frames=config.frames,
+            probing=probing,
+            wrap=watched if probing else None,
         )
-        self.watch = watches[0]
+        self.watch = watches[0] if watches else Watch(self.net.log)
         self.nonces = Nonces()
         self.index = {node: i for i, node in enumerate(self.net.ids)}
         self.crashed: dict[int, int] = {}
 
     def activated(self) -> dict[int, int]:
         index = self.index
-        return {index[int.from_bytes(k, "big")]: t for k, t in self.watch.activated.items()}
+        return {index[int.from_bytes(k, "big")]: t for k, t in self.net.log.activated.items()}
 
     def build(self, progress: Progress, task: str) -> None:
         net = self.net
@@ -364,7 +370,7 @@ class _Net:
         while tick < net.joined_by:
             tick = min(net.joined_by, tick + chunk)
             net.sim.run(until=tick)
-            progress(task, min(size, len(self.watch.activated)), size)
+            progress(task, min(size, len(self.net.log.activated)), size)
         progress(task, size, size)
 
     def crash(self, at: int, nodes: Iterable[int]) -> None:
@@ -615,7 +621,7 @@ def churn(config: Config, progress: Progress = _quiet) -> Churn:
     while tick < first:
         tick = min(first, tick + chunk)
         o.sim.run(until=tick)
-        progress(f"build N={base:,} (churn run)", min(base, len(net.watch.activated)), base)
+        progress(f"build N={base:,} (churn run)", min(base, len(net.net.log.activated)), base)
     progress(f"build N={base:,} (churn run)", base, base)
     gone = set(failed)
     origins = [i for i in range(base) if i not in gone]

@@ -1,28 +1,22 @@
-"""Watching an overlay network run: when nodes become active, and holding repair back.
+"""Watching an overlay network run: counting repair requests, and holding them back.
 
 :class:`Watch` wraps the runtime of an :class:`~reference.sim.overlay.OverlayNet`
 (its :class:`~reference.sim.overlay.DeliveryLog`) the way the log wraps the
 node runtime: every step passes through unchanged, and the watch only looks
-at the node before and after and at what it sends. It records
-
-- the tick at which each node first reaches the ``active`` state (a node is
-  a candidate root for a key from then on);
-- how many repair requests (``leaf_request``, ``row_request``) nodes asked to
-  send, by type;
-
-and, while :attr:`Watch.holding` is set, keeps repair requests off the wire:
-they are queued per sender and sent with that sender's first step after
-holding ends. That is how the failure experiment measures routing *after
-failure, before repair*: nodes still notice failures and route around them
-(the same code as always), but no repair is answered until the measurement
-is over. Nothing else is changed, added or dropped.
+at what nodes send. It counts the repair requests (``leaf_request``,
+``row_request``) nodes asked to send, by type, and, while
+:attr:`Watch.holding` is set, keeps them off the wire: they are queued per
+sender and sent with that sender's first step after holding ends. That is
+how the failure experiment measures routing *after failure, before repair*:
+nodes still notice failures and route around them (the same code as
+always), but no repair is answered until the measurement is over. Nothing
+else is changed, added or dropped.
 """
 
 from typing import Any, Final
 
 from reference.sim.runtime import Runtime, RuntimeWrapper, Sends
 from spec.v1.overlay import PROTOCOL
-from spec.v1.overlay.table import ACTIVE
 
 REPAIR_REQUESTS: Final = frozenset({f"{PROTOCOL}/leaf_request", f"{PROTOCOL}/row_request"})
 """The messages a node sends to repair its tables (the paper's repair RPCs)."""
@@ -31,12 +25,8 @@ REPAIR_REQUESTS: Final = frozenset({f"{PROTOCOL}/leaf_request", f"{PROTOCOL}/row
 class Watch(RuntimeWrapper):
     """A runtime wrapper (see the module docstring); everything else passes through."""
 
-    def __init__(self, inner: Runtime[Any, Any], *, repairs: bool = True) -> None:
+    def __init__(self, inner: Runtime[Any, Any]) -> None:
         super().__init__(inner)
-        self.repairs = repairs
-        """Whether to look at what nodes send (off where no node can fail: it saves time)."""
-        self.activated: dict[bytes, int] = {}
-        """Node id -> the tick it first became active."""
         self.repair_asked: dict[str, int] = {}
         """Repair requests nodes emitted (held or not), by label."""
         self.holding = False
@@ -57,9 +47,7 @@ class Watch(RuntimeWrapper):
     ) -> tuple[Any, Sends[Any]]:
         after, sends = result
         node_id: bytes = before.identity.node_id
-        if after.state.control == ACTIVE and node_id not in self.activated:
-            self.activated[node_id] = at
-        if sends and self.repairs:
+        if sends:
             kept: list[tuple[bytes, Any]] = []
             for send in sends:
                 label = self.inner.label(send[1])
