@@ -35,6 +35,8 @@ from spec.v1.overlay.constants import (
     NEIGHBOURHOOD_SIZE,
     TIMER_HOP_TIMEOUT,
     TIMER_LOOKUP_TIMEOUT,
+    TIMER_MAINTAIN,
+    TIMER_PROBE,
     TIMER_PROBE_TIMEOUT,
 )
 from spec.v1.overlay.messages import (
@@ -50,6 +52,8 @@ from spec.v1.overlay.messages import (
     RouteAck,
     RowReply,
     RowRequest,
+    RowState,
+    RowSync,
 )
 from spec.v1.trace import Command, Deliver, FireTimer, Input
 from spec.v1.wire import Ping, Pong
@@ -156,6 +160,16 @@ class OverlayNode(RuleBasedStateMachine):
         column = 0 if entry is None else digit(to_int(PEERS[entry].node_id), row)
         ref = None if entry is None else REFS[PEERS[entry].node_id]
         self.send(sender, RowReply(row=row, column=column, entry=ref))
+
+    @rule(sender=peers, row=st.integers(0, 3), forged=st.booleans())
+    def row_sync(self, sender: int, row: int, forged: bool) -> None:
+        who = REFS[PEERS[0].node_id] if forged else REFS[PEERS[sender].node_id]
+        self.send(sender, RowSync(node=who, row=row))
+
+    @rule(sender=peers, listed=st.lists(peers, max_size=15, unique=True), row=st.integers(0, 2))
+    def row_state(self, sender: int, listed: list[int], row: int) -> None:
+        entries = tuple(REFS[PEERS[p].node_id] for p in listed)
+        self.send(sender, RowState(node=REFS[PEERS[sender].node_id], row=row, entries=entries))
 
     @rule(sender=peers)
     def leaf_request(self, sender: int) -> None:
@@ -299,6 +313,9 @@ class OverlayNode(RuleBasedStateMachine):
         assert (data.join is not None) == (control == "joining")
         if control in ("idle", "departed"):
             assert not timers and not data.hops and not data.lookups and not data.probes
+        # the periodic timers run exactly while the node is active
+        assert (TIMER_MAINTAIN in timers) == (control == "active")
+        assert (TIMER_PROBE in timers) == (control == "active")
         if data.hops:
             assert timers.get(TIMER_HOP_TIMEOUT) == min(h.due for h in data.hops)
         else:
