@@ -6,5 +6,8 @@ plain results; printing, files and plots are the command line's business
 (:mod:`conformance.cli_experiment`, :mod:`conformance.plots`).
 
 - :mod:`.overlay`: Pastry's hop counts, state size, join cost, failure repair
-  and churn (issue 4), against :mod:`.paper`'s figures.
+  and churn (issue 4), against :mod:`.paper`'s figures. Its configuration is
+  in :mod:`.config`, its results and the comparison with the paper in
+  :mod:`.figures`; :mod:`.lookups`, :mod:`.completeness` and :mod:`.watch`
+  are the measuring tools it uses.
 """
