@@ -15,9 +15,9 @@
 
 from reference.effects import Effect, Emit, StartTimer
 from reference.overlay import leafset
-from reference.overlay.data import OverlayData, Probe
+from reference.overlay.data import OverlayData, Probe, with_tables
 from reference.overlay.leafset import LeafSet
-from reference.overlay.pending import probe_timer, prune
+from reference.overlay.pending import learn, probe_timer, prune
 from reference.overlay.ring import Ref
 from spec.v1.overlay.constants import (
     PROBE_PERIOD,
@@ -66,6 +66,15 @@ def probe_newcomers(
         return data, dropped
     data, effects = _ping(data, fresh, now)
     return data, tuple(effects)
+
+
+def consider_requester(
+    data: OverlayData, requester: Ref, now: int
+) -> tuple[OverlayData, tuple[Effect, ...]]:
+    """A node that asks for part of our tables is alive and signed its request: consider
+    it for every table (it may push a probed member out of the leaf set)."""
+    data = with_tables(data, learn(data, (requester,), now))
+    return drop_departed_probes(data)
 
 
 def drop_departed_probes(data: OverlayData) -> tuple[OverlayData, tuple[Effect, ...]]:

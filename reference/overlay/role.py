@@ -18,7 +18,7 @@ from reference.overlay.data import OverlayData, PendingLookup, with_tables
 from reference.overlay.forwarding import answered, deliver, forward, passing, reroute
 from reference.overlay.observe import observe
 from reference.overlay.pending import blocked, hop_timer, learn, lookup_timer, probe_timer
-from reference.overlay.probing import drop_departed_probes, probe_newcomers, probe_round
+from reference.overlay.probing import consider_requester, probe_newcomers, probe_round
 from reference.overlay.repair import declare_failed, fits, mend, row_entry_for
 from reference.overlay.ring import make_ref, ref_of, to_int
 from reference.overlay.routing import next_hop
@@ -247,8 +247,7 @@ def _answer_leaf_request(data: OverlayData, payload: object) -> Result:
     stim = stimulus(payload)
     message = body(stim)
     assert isinstance(message, LeafRequest)
-    data = with_tables(data, learn(data, (data.carrier.ref(message.node),), stim.now))
-    data, dropped = drop_departed_probes(data)
+    data, dropped = consider_requester(data, data.carrier.ref(message.node), stim.now)
     return data, (Emit("leaf_update", message.node.id, leaf_update(data.tables)), *dropped)
 
 
@@ -258,8 +257,7 @@ def _answer_row_request(data: OverlayData, payload: object) -> Result:
     assert isinstance(message, RowRequest)
     requester = data.carrier.ref(message.node)
     reply = row_entry_for(data, requester[0], message.row, message.column)
-    data = with_tables(data, learn(data, (requester,), stim.now))
-    data, dropped = drop_departed_probes(data)
+    data, dropped = consider_requester(data, requester, stim.now)
     return data, (Emit("row_reply", message.node.id, reply), *dropped)
 
 

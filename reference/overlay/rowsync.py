@@ -24,7 +24,7 @@ from reference.effects import Effect, Emit, StartTimer
 from reference.overlay import routing_table
 from reference.overlay.data import OverlayData, with_tables
 from reference.overlay.pending import learn
-from reference.overlay.probing import drop_departed_probes, probe_newcomers
+from reference.overlay.probing import consider_requester, probe_newcomers
 from reference.overlay.ring import Ref, shl
 from reference.overlay.routing_table import EMPTY_ROW, Table
 from spec.v1.overlay.constants import COLUMNS, MAINTENANCE_PERIOD, ROWS, TIMER_MAINTAIN
@@ -86,8 +86,7 @@ def answer(data: OverlayData, request: RowSync, now: int) -> tuple[OverlayData, 
     requester = data.carrier.ref(request.node)
     entries = row_for(data.tables.table, requester[0], request.row)
     reply = RowState(node=data.tables.me[3], row=request.row, entries=tuple(r[3] for r in entries))
-    data = with_tables(data, learn(data, (requester,), now))
-    data, dropped = drop_departed_probes(data)
+    data, dropped = consider_requester(data, requester, now)
     return data, (Emit("row_state", request.node.id, reply), *dropped)
 
 
