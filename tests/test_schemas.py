@@ -108,7 +108,8 @@ def test_files_are_stable_text() -> None:
         if name.endswith(".json"):
             parsed = json.loads(text)
             assert json.dumps(parsed, indent=2, sort_keys=True, ensure_ascii=False) + "\n" == text
-            Draft202012Validator.check_schema(parsed)
+            if name.endswith(".schema.json"):
+                Draft202012Validator.check_schema(parsed)
     assert render_all()[CDDL_FILE].startswith("; PeerMarket wire format, spec version")
 
 

@@ -1,0 +1,32 @@
+"""The release record: each spec version and the fingerprint of what it ships.
+
+A version is a promise about bytes: these schemas, these tables, this corpus.
+Each row pairs a version with the fingerprint of its schemas directory and its
+corpus (the hash is defined in ``conformance.fingerprint``). The test suite
+recomputes the fingerprint of the tree and fails when it matches no row for
+:data:`spec.v1.SPEC_VERSION`: a schema or corpus change without a new version.
+Rows are appended, never edited; ``prose/versioning.md`` has the history of
+what each version changed.
+"""
+
+from dataclasses import dataclass
+from typing import Final
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """One published spec version and the fingerprint of its schemas and corpus."""
+
+    version: str
+    fingerprint: str
+    """Lowercase hex SHA-256, as ``conformance.fingerprint.release_fingerprint`` computes it."""
+
+
+RELEASES: Final[tuple[Release, ...]] = (
+    # Taken from commit 238e635, the last before the overlay.
+    Release("1.0.0", "8c3446f22093de8f397f39b1bb4b20c4e3871b494d51bf9dd6c42efb9899cf70"),
+    # Taken from commit 3d9c1c1, the last before routing-table maintenance.
+    Release("1.1.0", "f38420a5f8f0233b82d5ea9112878cfe258fc4f7d4b8a6b59ba6958937be5f60"),
+    Release("1.2.0", "f67841cc6efbe701494b97751415b27acbcc54dc1e27fa4ea93c8db7ea91212a"),
+)
+"""Every release, oldest first; the last is the current :data:`spec.v1.SPEC_VERSION`."""
