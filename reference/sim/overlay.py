@@ -122,12 +122,10 @@ class OverlayNet:
     """Tick by which every join has been scheduled to finish."""
 
     def __post_init__(self) -> None:
-        runtime: Runtime[Any, Any]
-        if self.frames:
-            runtime = FrameRuntime()
-        else:
-            suppress = frozenset() if self.probing else frozenset({TIMER_PROBE})
-            runtime = BodyRuntime(suppress=suppress)
+        suppress = frozenset() if self.probing else frozenset({TIMER_PROBE})
+        runtime: Runtime[Any, Any] = (
+            FrameRuntime(suppress=suppress) if self.frames else BodyRuntime(suppress=suppress)
+        )
         self.log = DeliveryLog(runtime)
         outer = self.log if self.wrap is None else self.wrap(self.log)
         self.sim = Simulator(outer, seed=self.label, config=self.config)

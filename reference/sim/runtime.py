@@ -100,10 +100,21 @@ class RuntimeWrapper:
 
 
 class FrameRuntime:
-    """Reference nodes driven through :func:`reference.node.create`/``handle``/``observe``."""
+    """Reference nodes driven through :func:`reference.node.create`/``handle``/``observe``.
 
-    def __init__(self, roles: Mapping[str, refnode.ProtocolRole[Any]] = ROLES) -> None:
+    ``suppress`` names timers the simulator never schedules: the node still
+    holds them as started, but they never fire, which is what the body
+    runtime's ``suppress`` does too (there they are never started), so both
+    runtimes run the same experiment.
+    """
+
+    def __init__(
+        self,
+        roles: Mapping[str, refnode.ProtocolRole[Any]] = ROLES,
+        suppress: frozenset[str] = frozenset(),
+    ) -> None:
         self._roles = roles
+        self._suppress = suppress
 
     def create(self, identity: Identity, protocol: str, params: bytes) -> refnode.Node[Any]:
         role = self._roles.get(protocol)
@@ -127,7 +138,9 @@ class FrameRuntime:
         return _sends(refnode.handle(node, at, command))
 
     def timers(self, node: refnode.Node[Any]) -> Mapping[str, int]:
-        return node.timers
+        if not self._suppress:
+            return node.timers
+        return {name: due for name, due in node.timers.items() if name not in self._suppress}
 
     def observe(self, node: refnode.Node[Any]) -> bytes:
         return refnode.observe(node)
