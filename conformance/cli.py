@@ -5,19 +5,21 @@ and terminal I/O on behalf of ``spec`` and ``reference``.
 """
 
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import click
 from rich.console import Console
 from rich.table import Table
 
+from conformance import paths
 from conformance.cli_conform import conform
 from conformance.cli_corpus import corpus, trace
 from conformance.cli_experiment import experiment
 from spec.v1 import SPEC_VERSION
 
 console = Console()
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "spec" / "v1" / "schemas"
+SCHEMA_DIR = paths.installed_schemas()
+"""The schemas shipped with the package (in a source tree: the checked-in ones)."""
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,8 +27,17 @@ SCHEMA_DIR = Path(__file__).resolve().parent.parent / "spec" / "v1" / "schemas"
 def main() -> None:
     """PeerMarket: the executable spec, reference and conformance suite.
 
-    Implementers: `peermarket selfcheck` proves this install works;
-    `peermarket spec export` writes the JSON Schema and CDDL of every message.
+    \b
+    A map for implementers:
+      peermarket selfcheck                prove this install works
+      peermarket conform --impl CMD       replay the corpus against your node
+      peermarket corpus list              every case: id, protocol, tags, errors
+      peermarket corpus show ID --step N  one case by id, one step in full
+                                          (conform's failure report prints it)
+      peermarket corpus export            corpus + schemas as one .tar.gz
+      peermarket spec export              JSON Schema, CDDL, tables as JSON
+      peermarket experiment overlay       Pastry's figures on the reference
+                                          (pip install 'peermarket[experiment]')
     """
 
 
@@ -64,8 +75,9 @@ def spec() -> None:
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=SCHEMA_DIR,
-    show_default="spec/v1/schemas",
+    default=None,
+    show_default="spec/v1/schemas in a source checkout, else ./schemas; with --check, "
+    "the installed schemas",
     help="Directory to write the schemas into.",
 )
 @click.option(
@@ -73,10 +85,17 @@ def spec() -> None:
     is_flag=True,
     help="Write nothing; exit 1 if the files on disk differ from the models.",
 )
-def spec_export(out: Path, check: bool) -> None:
-    """Export JSON Schema and CDDL (RFC 8610) for every v1 message."""
+def spec_export(out: Path | None, check: bool) -> None:
+    """Export JSON Schema and CDDL (RFC 8610) for every v1 message, and the machine
+    tables, error codes and flags as JSON (registries/).
+
+    Outside a source checkout the default is ./schemas: an installed package
+    is never written to.
+    """
     from spec.v1.export import render_all
 
+    if out is None:
+        out = paths.schemas_output(check)
     rendered = render_all()
     if check:
         stale = [
@@ -104,8 +123,15 @@ def spec_export(out: Path, check: bool) -> None:
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_text(text, "utf-8")
         tmp.replace(path)
+    # Only files shaped like generated ones (json/*.schema.json, *.cddl, ...) are stale;
+    # anything else in the directory (which may be ./schemas of someone's project) stays.
+    shapes = {(PurePosixPath(name).parent, PurePosixPath(name).suffix) for name in rendered}
     leftovers = [
-        f for f in out.rglob("*") if f.is_file() and f.relative_to(out).as_posix() not in rendered
+        f
+        for f in out.rglob("*")
+        if f.is_file()
+        and (rel := PurePosixPath(f.relative_to(out).as_posix())).as_posix() not in rendered
+        and (rel.parent, rel.suffix) in shapes
     ]
     for old in leftovers:
         old.unlink()

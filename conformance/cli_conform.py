@@ -24,7 +24,8 @@ Exit codes:
   0  every executed case passed (cases of protocols the IUT did not
      declare in hello are 'unsupported' and do not fail the run)
   1  at least one case failed
-  2  usage error: bad options, traces directory missing, invalid trace
+  2  usage error: bad options, a --protocol no case has, traces directory
+     missing (or a sub-folder of the corpus), invalid trace
   3  zero cases executed: the selection matched nothing, or every
      selected case was unsupported (a run without coverage is never green)
   4  the IUT is unusable: it did not start, failed the hello handshake
@@ -36,6 +37,10 @@ Examples:
   peermarket conform
   peermarket conform --impl "./my-node --driver" --select 'wire/*' -x
   peermarket conform --in-process --junit conform.xml --json conform.json
+
+\b
+Each failure in the report ends with the command that shows its step:
+  peermarket corpus show wire/ping/answer-001 --step 1
 """
 
 
@@ -65,7 +70,7 @@ Examples:
     "protocols",
     metavar="P",
     multiple=True,
-    help="Only cases of protocol P; repeatable.",
+    help="Only cases of protocol P; repeatable. Exit 2 if no case has protocol P.",
 )
 @click.option(
     "--junit",
@@ -92,9 +97,11 @@ Examples:
     "--traces",
     type=click.Path(file_okay=False, path_type=Path),
     default=DEFAULT_TRACES,
-    show_default="conformance/traces/v1",
-    help="Directory of trace files (*.cbor); case ids are their paths without .cbor. "
-    "Default: the checked-in corpus.",
+    show_default="the installed corpus, conformance/traces/v1",
+    help="Corpus root: the directory of trace files (*.cbor) and MANIFEST.json, e.g. the "
+    "traces/v1 folder of an unpacked `peermarket corpus export` archive. Case ids are the "
+    "paths below it without .cbor, so pass the root, not a sub-folder (choose cases with "
+    "--select or --protocol).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar; only the summary.")
 def conform(

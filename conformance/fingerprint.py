@@ -14,14 +14,15 @@ sort the names bytewise, and hash with SHA-256 the concatenation of
 """
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
-import spec.v1
+from conformance.paths import installed_corpus, installed_schemas
 
-SCHEMA_DIR: Final = Path(spec.v1.__file__).resolve().parent / "schemas"
+SCHEMA_DIR: Final = installed_schemas()
 """The schemas of this installation (package data; read only)."""
-CORPUS_DIR: Final = Path(__file__).resolve().parent / "traces" / "v1"
+CORPUS_DIR: Final = installed_corpus()
 """The corpus of this installation (package data; read only)."""
 
 SCHEMAS_AREA: Final = "schemas"
@@ -41,10 +42,13 @@ def file_digests(schemas_dir: Path, corpus_dir: Path) -> dict[str, str]:
     return dict(sorted(digests.items(), key=lambda item: item[0].encode("utf-8")))
 
 
+def combine(digests: Mapping[str, str]) -> str:
+    """The fingerprint of named files, given each file's hex SHA-256 (in any order)."""
+    names = sorted(digests, key=lambda name: name.encode("utf-8"))
+    lines = b"".join(f"{name}\0{digests[name]}\n".encode() for name in names)
+    return hashlib.sha256(lines).hexdigest()
+
+
 def release_fingerprint(schemas_dir: Path = SCHEMA_DIR, corpus_dir: Path = CORPUS_DIR) -> str:
     """The fingerprint of the schemas and corpus in these directories (lowercase hex)."""
-    lines = b"".join(
-        f"{name}\0{digest}\n".encode()
-        for name, digest in file_digests(schemas_dir, corpus_dir).items()
-    )
-    return hashlib.sha256(lines).hexdigest()
+    return combine(file_digests(schemas_dir, corpus_dir))

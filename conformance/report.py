@@ -2,9 +2,10 @@
 
 The terminal shows a progress bar while cases run (only on a terminal, and
 not with ``--quiet``), then a table per protocol and every failure with its
-case id, step and diff. JUnit XML has one ``testsuite`` per protocol and one
-``testcase`` per case id. The JSON report follows
-``conformance/report_schema.json``.
+case id, step and diff, and the command that shows the failing step
+(``peermarket corpus show <case id> --step <n>``, steps numbered from 1).
+JUnit XML has one ``testsuite`` per protocol and one ``testcase`` per case
+id. The JSON report follows ``conformance/report_schema.json``.
 """
 
 import json
@@ -24,6 +25,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from conformance import paths
 from conformance.adapters import RUNNER_NAME
 from conformance.runner import CaseResult, ExitCode, Listener, RunOutcome
 from spec.v1 import SPEC_VERSION
@@ -44,11 +46,22 @@ OUTCOME_NAMES: Final = {
 _VERDICT_STYLE: Final = {"pass": "green", "fail": "red", "unsupported": "yellow"}
 
 
-def format_failure(result: CaseResult) -> str:
-    """A failed case as plain text: case id, step, what differed, then the diff."""
+def format_failure(result: CaseResult, traces: str | None = None) -> str:
+    """A failed case as plain text: case id, step, what differed, the diff, then the command
+    that shows the failing step (with ``--traces`` unless ``traces`` is the installed
+    corpus)."""
     lines = [f"FAIL {result.case_id} {failure_headline(result)}"]
     lines.extend(f"    {line}" for line in result.diff)
+    what = "the case" if result.step is None else "the step"
+    lines.append(f"    show {what}: {show_command(result, traces)}")
     return "\n".join(lines)
+
+
+def show_command(result: CaseResult, traces: str | None = None) -> str:
+    """``peermarket corpus show <case id> --step <n>`` for the case's failing step (no
+    ``--step`` when it failed in set-up), with ``--traces`` for a corpus other than the
+    installed one."""
+    return paths.show_command(result.case_id, result.step, traces or None)
 
 
 def failure_headline(result: CaseResult) -> str:
@@ -122,7 +135,9 @@ def print_summary(console: Console, outcome: RunOutcome) -> None:
         console.print(table)
     for result in outcome.results:
         if result.verdict == "fail":
-            console.print(escape(format_failure(result)), highlight=False, soft_wrap=True)
+            console.print(
+                escape(format_failure(result, outcome.traces)), highlight=False, soft_wrap=True
+            )
     for warning in outcome.warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     if outcome.error:
@@ -191,7 +206,7 @@ def junit_xml(outcome: RunOutcome) -> bytes:
                     message=xml_text(failure_headline(result)),
                     type=result.iut_error or "mismatch",
                 )
-                failure.text = xml_text(format_failure(result))
+                failure.text = xml_text(format_failure(result, outcome.traces))
                 counts["failures"] += 1
             elif result.verdict == "unsupported":
                 ET.SubElement(testcase, "skipped", message=xml_text(result.message))
@@ -270,14 +285,14 @@ def json_report(outcome: RunOutcome) -> dict[str, Any]:
             }
             for protocol, counts in outcome.by_protocol().items()
         },
-        "cases": [_case_json(result) for result in outcome.results],
+        "cases": [_case_json(result, outcome.traces) for result in outcome.results],
         "not_run": [case_id for case_id, _ in outcome.not_run_cases],
         "warnings": list(outcome.warnings),
     }
 
 
-def _case_json(result: CaseResult) -> dict[str, Any]:
-    return {
+def _case_json(result: CaseResult, traces: str) -> dict[str, Any]:
+    case: dict[str, Any] = {
         "case_id": result.case_id,
         "protocol": result.protocol,
         "verdict": result.verdict,
@@ -291,6 +306,9 @@ def _case_json(result: CaseResult) -> dict[str, Any]:
         "tags": list(result.tags),
         "flags": list(result.flags),
     }
+    if result.verdict == "fail":
+        case["show_command"] = show_command(result, traces)
+    return case
 
 
 def write_json(path: Path, outcome: RunOutcome) -> None:

@@ -11,28 +11,41 @@ Verdicts: ``pass`` (every step gave exactly the expected outputs or error,
 and the expected state), ``fail`` (the first step that did not, with a
 readable diff), ``unsupported`` (the case needs a protocol the IUT did not
 declare in ``hello``).
+
+Loading, checking and selecting the corpus is :mod:`conformance.cases`' job, and
+the verdicts and outcome are :mod:`conformance.outcome`'s data; their names
+(``load_corpus``, ``Case``, ``CaseResult``, ``ExitCode``, ...) are re-exported here.
 """
 
-import fnmatch
 import hashlib
-import json
 import time
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from enum import IntEnum
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final
 
-from conformance import diff, tracefile
+from conformance import diff, paths, tracefile
 from conformance.adapters import Implementation, IUTError
+from conformance.cases import Case as Case
+from conformance.cases import CorpusError as CorpusError
+from conformance.cases import check_manifest as check_manifest
+from conformance.cases import check_trace as check_trace
+from conformance.cases import load_corpus as load_corpus
+from conformance.cases import select_cases as select_cases
+from conformance.cases import unknown_protocols
+from conformance.outcome import CaseResult as CaseResult
+from conformance.outcome import ExitCode as ExitCode
+from conformance.outcome import Listener as Listener
+from conformance.outcome import Phase as Phase
+from conformance.outcome import RunOutcome as RunOutcome
+from conformance.outcome import Verdict as Verdict
 from reference import cbor
 from spec.v1 import driver as D
 from spec.v1.errors import PeerMarketError
-from spec.v1.trace import Command, Deliver, Input, NodeSetup, Step, Trace
+from spec.v1.trace import Command, Deliver, Input, NodeSetup, Step
 
-DEFAULT_TRACES: Final = Path(__file__).resolve().parent / "traces" / "v1"
-"""The checked-in corpus."""
+DEFAULT_TRACES: Final = paths.installed_corpus()
+"""The corpus shipped with the package (``conformance/traces/v1``)."""
 TRACE_SUFFIX: Final = tracefile.TRACE_SUFFIX
 
 PROBE_PROTOCOL: Final = "zzprobe_" + hashlib.sha256(b"peermarket/probe").hexdigest()[:7]
@@ -43,238 +56,6 @@ PROBE_NODE: Final = NodeSetup(
     seed=hashlib.sha256(b"peermarket/probe/seed").digest(),
     params=cbor.encode({}),
 )
-
-
-class ExitCode(IntEnum):
-    """What ``peermarket conform`` exits with."""
-
-    PASSED = 0
-    """Every executed case passed (cases of undeclared protocols are unsupported)."""
-    FAILED = 1
-    """At least one case failed."""
-    USAGE = 2
-    """Bad options, a missing traces directory, or an invalid trace in the corpus."""
-    NO_CASES = 3
-    """Zero cases executed: the selection matched none, or every selected case was unsupported."""
-    IUT_UNUSABLE = 4
-    """The IUT could not start, failed the hello handshake, or failed the unsupported probe."""
-
-
-Verdict = Literal["pass", "fail", "unsupported"]
-Phase = Literal["", "setup", "step", "state"]
-
-
-class CorpusError(Exception):
-    """The corpus cannot be used: every problem found, one per line."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = list(problems)
-
-
-@dataclass(frozen=True)
-class Case:
-    """One trace of the corpus and where it came from."""
-
-    case_id: str
-    path: Path | None
-    """The trace file (None for a case built in memory, e.g. by a benchmark)."""
-    trace: Trace
-
-    @property
-    def protocol(self) -> str:
-        return self.trace.content.header.protocol
-
-
-@dataclass(frozen=True)
-class CaseResult:
-    """The verdict of one case; for a failure, where and what differed.
-
-    ``step`` is the 1-based number of the failing step, as ``peermarket trace show`` numbers
-    them (None when the case failed while being set up).
-    """
-
-    case_id: str
-    protocol: str
-    verdict: Verdict
-    step: int | None = None
-    """1-based number of the failing step."""
-    phase: Phase = ""
-    message: str = ""
-    diff: tuple[str, ...] = ()
-    duration: float = 0.0
-    steps_run: int = 0
-    iut_error: str | None = None
-    """The :class:`IUTError` kind when the IUT itself misbehaved (crash, timeout...)."""
-    tags: tuple[str, ...] = ()
-    flags: tuple[str, ...] = ()
-
-
-@dataclass
-class RunOutcome:
-    """Everything a report needs about one run."""
-
-    exit_code: ExitCode = ExitCode.PASSED
-    error: str = ""
-    """Why the run could not produce verdicts (exit codes 2, 3 and 4)."""
-    results: list[CaseResult] = field(default_factory=list)
-    selected: int = 0
-    implementation: D.HelloReply | None = None
-    adapter: str = ""
-    command: str = ""
-    duration: float = 0.0
-    stopped_early: bool = False
-    warnings: list[str] = field(default_factory=list)
-    restarts: int = 0
-    not_run_cases: list[tuple[str, str]] = field(default_factory=list)
-    """(case id, protocol) of the selected cases left unrun because ``-x`` stopped the run."""
-    traces: str = ""
-    patterns: tuple[str, ...] = ()
-    protocols: tuple[str, ...] = ()
-    exitfirst: bool = False
-
-    def count(self, verdict: Verdict) -> int:
-        return sum(1 for r in self.results if r.verdict == verdict)
-
-    @property
-    def executed(self) -> int:
-        return self.count("pass") + self.count("fail")
-
-    @property
-    def not_run(self) -> int:
-        return self.selected - len(self.results)
-
-    @property
-    def steps(self) -> int:
-        return sum(r.steps_run for r in self.results)
-
-    def by_protocol(self) -> dict[str, Counter[str]]:
-        """protocol -> verdict -> count, protocols sorted."""
-        table: dict[str, Counter[str]] = {}
-        for result in sorted(self.results, key=lambda r: r.protocol):
-            table.setdefault(result.protocol, Counter())[result.verdict] += 1
-        return table
-
-    def finish(self) -> "RunOutcome":
-        """Set the exit code from the verdicts (when no error already set one)."""
-        if self.error:
-            return self
-        if self.count("fail"):
-            self.exit_code = ExitCode.FAILED
-        elif self.executed == 0:
-            self.exit_code = ExitCode.NO_CASES
-            self.error = (
-                f"zero cases executed: all {self.selected} selected case(s) need protocols "
-                "the IUT does not implement"
-            )
-        else:
-            self.exit_code = ExitCode.PASSED
-        return self
-
-
-class Listener:
-    """Progress callbacks; the terminal report subclasses it. The default does nothing."""
-
-    def run_started(self, total: int) -> None:
-        """About to run ``total`` cases."""
-
-    def case_finished(self, result: CaseResult) -> None:
-        """One case got its verdict."""
-
-
-# -- the corpus --
-
-
-def check_trace(trace: Trace, case_id: str) -> list[str]:
-    """Every way ``trace`` breaks the corpus rules (empty when it is usable as case ``case_id``).
-
-    The trace format's own rules are :func:`conformance.tracefile.validate_trace`'s (content
-    hash, format and spec version, registered flags and error codes, negative tag iff some
-    step expects an error, flags on every negative case, nodes, time, encodings), so the
-    runner and ``peermarket trace validate`` never disagree; the runner adds the case id.
-    """
-    problems = [str(problem) for problem in tracefile.validate_trace(trace)]
-    if trace.content.header.case_id != case_id:
-        problems.append(
-            f"[path] case id {trace.content.header.case_id!r} differs from its path {case_id!r}"
-        )
-    return problems
-
-
-def check_manifest(root: Path, cases: Sequence[Case]) -> list[str]:
-    """When ``root`` has a ``MANIFEST.json``: every case it lists is on disk with its hash,
-    and every case on disk is listed. A deleted trace must fail the run, not shrink it."""
-    path = root / tracefile.MANIFEST_NAME
-    if not path.is_file():
-        return []
-    name = tracefile.MANIFEST_NAME
-    try:
-        manifest = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        return [f"{name}: unreadable: {exc}"]
-    if not isinstance(manifest, dict) or manifest.get("manifest_format") != (
-        tracefile.MANIFEST_FORMAT
-    ):
-        return [f"{name}: not a manifest of format {tracefile.MANIFEST_FORMAT}"]
-    listed: dict[str, str] = {}
-    for entry in manifest.get("cases", ()):
-        if not isinstance(entry, dict) or not isinstance(entry.get("case_id"), str):
-            return [f"{name}: malformed case entry {entry!r:.100}"]
-        listed[entry["case_id"]] = str(entry.get("content_hash"))
-    problems: list[str] = []
-    on_disk = {case.case_id: case for case in cases}
-    for case_id in sorted(set(listed) - set(on_disk)):
-        problems.append(f"{name} lists {case_id!r} but {case_id}{TRACE_SUFFIX} is missing")
-    for case_id in sorted(set(on_disk) - set(listed)):
-        problems.append(f"{case_id}{TRACE_SUFFIX} is not listed in {name}")
-    for case_id in sorted(set(listed) & set(on_disk)):
-        actual = on_disk[case_id].trace.content_hash.hex()
-        if listed[case_id] != actual:
-            problems.append(
-                f"{case_id}{TRACE_SUFFIX}: content hash {actual} differs from {name} "
-                f"({listed[case_id]})"
-            )
-    return problems
-
-
-def load_corpus(root: Path) -> list[Case]:
-    """Every ``*.cbor`` under ``root``, checked; :class:`CorpusError` lists all problems."""
-    if not root.is_dir():
-        raise CorpusError([f"traces directory not found: {root}"])
-    cases: list[Case] = []
-    problems: list[str] = []
-    for path in sorted(root.rglob(f"*{TRACE_SUFFIX}")):
-        if not path.is_file():
-            continue
-        case_id = tracefile.case_id_of_path(path, root)
-        where = path.relative_to(root).as_posix()
-        try:
-            trace = tracefile.read_trace(path)
-        except tracefile.TraceFileError as exc:
-            problems.append(f"{where}: {exc}")
-            continue
-        problems.extend(f"{where}: {problem}" for problem in check_trace(trace, case_id))
-        cases.append(Case(case_id, path, trace))
-    problems.extend(check_manifest(root, cases))
-    if problems:
-        raise CorpusError(problems)
-    return cases
-
-
-def select_cases(
-    cases: Iterable[Case], patterns: Sequence[str] = (), protocols: Sequence[str] = ()
-) -> list[Case]:
-    """Cases whose id matches any glob of ``patterns`` and whose protocol is in ``protocols``.
-
-    An empty sequence means "no restriction". Globs are :mod:`fnmatch` style
-    and ``*`` also matches ``/``: ``wire/*`` selects every wire case.
-    """
-    return [
-        case
-        for case in cases
-        if (not patterns or any(fnmatch.fnmatchcase(case.case_id, p) for p in patterns))
-        and (not protocols or case.protocol in protocols)
-    ]
 
 
 # -- running --
@@ -512,13 +293,23 @@ def run_corpus(
     exitfirst: bool = False,
     listener: Listener | None = None,
 ) -> RunOutcome:
-    """Load, check and select the corpus, then :func:`run` it (exit code 2 on a bad corpus)."""
+    """Load, check and select the corpus, then :func:`run` it.
+
+    Exit code 2 (usage), running nothing, when the corpus is not usable or a name of
+    ``protocols`` is not the protocol of any case in it.
+    """
+    error = ""
     try:
         cases = load_corpus(traces)
     except CorpusError as exc:
+        error = "the corpus is not usable:\n" + "\n".join(f"  {p}" for p in exc.problems)
+    else:
+        unknown = unknown_protocols(cases, protocols, traces)
+        error = f"--protocol: {unknown}" if unknown else ""
+    if error:
         outcome = RunOutcome(
             exit_code=ExitCode.USAGE,
-            error="the corpus is not usable:\n" + "\n".join(f"  {p}" for p in exc.problems),
+            error=error,
             adapter=impl.adapter,
             command=impl.description,
             exitfirst=exitfirst,

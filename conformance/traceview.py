@@ -1,18 +1,24 @@
-"""Traces for people: a terminal rendering and a JSON rendering of one trace.
+"""Traces for people: the terminal renderings of one trace, whole, outlined, or one step.
 
-Both decode what a trace carries as bytes (frames, their bodies, command
-arguments, states) strictly, as an implementation would, and show either the
-value or where and why it does not decode, so a reader of a negative case sees
-the defect. Reading and validating trace files is :mod:`conformance.tracefile`'s
-job; the ``peermarket trace show`` command (:mod:`conformance.cli_corpus`)
-prints what this module renders.
+Every byte string a trace carries is shown decoded (strictly, as an
+implementation would, by :mod:`conformance.tracedecode`), or with where and
+why it does not decode, so a reader of a negative case sees the defect.
+Three renderings share the same parts:
+
+* :func:`print_trace`: the header, flags, nodes and every step in full
+  (``peermarket trace show FILE``);
+* :func:`print_outline`: the header, flags, nodes, then one line per step
+  (``peermarket corpus show ID``);
+* :func:`print_step`: the header and one step in full (``--step N``).
+
+Steps are numbered from 1, as the conformance runner's failure reports number
+them. Reading and validating trace files is :mod:`conformance.tracefile`'s job.
 """
 
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import cbor2
 from rich.console import Console, Group, RenderableType
@@ -22,154 +28,25 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from conformance.tracedecode import (
+    Decoded,
+    decode_for_display,
+    node_names,
+    state_digest,
+    value_json,
+    view_frame,
+)
 from conformance.tracefile import MAX_TRACE_FILE_BYTES, content_hash, validate_trace
+from conformance.traceoutline import outline_lines
 from reference import cbor
 from reference.identity import Identity
 from spec.v1.envelope import MAX_FRAME_BYTES
-from spec.v1.errors import BY_CODE, PeerMarketError
+from spec.v1.errors import BY_CODE
 from spec.v1.flags import BY_NAME
-from spec.v1.trace import Command, Deliver, FireTimer, Input, Trace
+from spec.v1.trace import Command, Deliver, FireTimer, Trace
 
 _ABBREVIATE_AT: Final = 48
 """Byte strings longer than this are abbreviated in the terminal rendering."""
-
-
-# --------------------------------------------------------------------------------------------
-# Decoded views, shared by the terminal and the JSON renderings
-
-
-@dataclass(frozen=True)
-class Decoded:
-    """A CBOR field decoded for reading: the value, or why it does not decode."""
-
-    value: cbor.Value = None
-    error: PeerMarketError | None = None
-
-
-def decode_for_display(data: bytes) -> Decoded:
-    """Strictly decode ``data`` (with no size limit beyond the file's), keeping the error."""
-    try:
-        return Decoded(cbor.decode(data, max_size=MAX_TRACE_FILE_BYTES))
-    except PeerMarketError as exc:
-        return Decoded(error=exc)
-
-
-@dataclass(frozen=True)
-class FrameView:
-    """A frame as a reader sees it: the envelope's fields and its body's, where they decode."""
-
-    envelope: Decoded
-    body: Decoded | None
-    """The body's decoding, when the envelope is a map whose ``body`` is a byte string."""
-
-
-def view_frame(frame: bytes) -> FrameView:
-    envelope = decode_for_display(frame)
-    body = None
-    if isinstance(envelope.value, Mapping) and isinstance(envelope.value.get("body"), bytes):
-        raw = envelope.value["body"]
-        assert isinstance(raw, bytes)
-        body = decode_for_display(raw)
-    return FrameView(envelope, body)
-
-
-def node_names(trace: Trace) -> dict[bytes, str]:
-    """Node id -> trace-local name, for the nodes under test and the named peers."""
-    names = {
-        Identity.from_seed(node.seed).node_id: node.name for node in trace.content.header.nodes
-    }
-    for peer in trace.content.header.peers:
-        names.setdefault(peer.node_id, peer.name)
-    return names
-
-
-def _error_json(exc: PeerMarketError) -> dict[str, str]:
-    return {"code": exc.code.code, "field": exc.field, "reason": exc.reason}
-
-
-def value_json(value: cbor.Value) -> Any:
-    """A decoded CBOR value as JSON: byte strings become lowercase hex."""
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, Mapping):
-        return {k: value_json(v) for k, v in value.items()}
-    if isinstance(value, tuple | list):
-        return [value_json(v) for v in value]
-    return value
-
-
-def _decoded_json(decoded: Decoded) -> dict[str, Any]:
-    if decoded.error is not None:
-        return {"error": _error_json(decoded.error)}
-    return {"value": value_json(decoded.value)}
-
-
-def _frame_json(frame: bytes) -> dict[str, Any]:
-    view = view_frame(frame)
-    rendered: dict[str, Any] = {"size": len(frame), "envelope": _decoded_json(view.envelope)}
-    if view.body is not None:
-        rendered["body"] = _decoded_json(view.body)
-    return rendered
-
-
-def trace_json(trace: Trace, path: Path | None = None) -> dict[str, Any]:
-    """A JSON rendering for tools and people: the trace (bytes as hex) plus decoded views.
-
-    Shape: ``file``, ``content_hash``, ``content_hash_valid``, ``problems`` (from
-    :func:`validate_trace`), ``header`` (the header, with ``flags`` expanded to
-    ``{name, bug_type, description}`` and each node's ``node_id``), and ``steps``,
-    each with its input and expectations as in the trace plus ``decoded`` views
-    (``{"value": ...}`` or ``{"error": {code, field, reason}}``) and the expected
-    error's ``summary``.
-    """
-    header = trace.content.header
-    names = node_names(trace)
-    header_json: dict[str, Any] = header.model_dump(mode="json")
-    header_json["flags"] = [
-        {
-            "name": flag,
-            "bug_type": BY_NAME[flag].bug_type if flag in BY_NAME else None,
-            "description": BY_NAME[flag].description if flag in BY_NAME else None,
-        }
-        for flag in header.flags
-    ]
-    for node_json, node in zip(header_json["nodes"], header.nodes, strict=True):
-        node_json["node_id"] = Identity.from_seed(node.seed).node_id.hex()
-        node_json["params_decoded"] = _decoded_json(decode_for_display(node.params))
-    steps: list[dict[str, Any]] = []
-    for number, step in enumerate(trace.content.steps, start=1):
-        step_json: dict[str, Any] = {"step": number, **step.model_dump(mode="json")}
-        item = step.input
-        if isinstance(item, Deliver):
-            step_json["input"]["link_name"] = names.get(item.link)
-            step_json["input"]["decoded"] = _frame_json(item.frame)
-        elif isinstance(item, Command):
-            step_json["input"]["decoded"] = _decoded_json(decode_for_display(item.args))
-        expect_json = step_json["expect"]
-        for output_json, output in zip(expect_json["outputs"], step.expect.outputs, strict=True):
-            output_json["to_name"] = names.get(output.to)
-            output_json["decoded"] = _frame_json(output.frame)
-        if step.expect.error is not None:
-            code = BY_CODE.get(step.expect.error)
-            expect_json["error_summary"] = code.summary if code else None
-        if step.expect.state is not None:
-            expect_json["state_decoded"] = _decoded_json(decode_for_display(step.expect.state))
-        steps.append(step_json)
-    return {
-        "file": None if path is None else str(path),
-        "content_hash": trace.content_hash.hex(),
-        "content_hash_valid": content_hash(trace) == trace.content_hash,
-        "problems": [
-            {"kind": p.kind, "step": p.step, "message": p.message}
-            for p in validate_trace(trace, path)
-        ],
-        "header": header_json,
-        "steps": steps,
-    }
-
-
-# --------------------------------------------------------------------------------------------
-# Terminal rendering
 
 
 class _Show:
@@ -288,19 +165,23 @@ def _lenient(data: bytes) -> object | None:
     return value
 
 
-def render_trace(trace: Trace, path: Path | None = None) -> RenderableType:
-    """A rich renderable of the whole trace: header, flags, nodes, then every step."""
-    header = trace.content.header
-    names = node_names(trace)
-    show = _Show(names)
-    ok = content_hash(trace) == trace.content_hash
+# --------------------------------------------------------------------------------------------
+# The parts
 
+
+def render_summary(trace: Trace) -> Panel:
+    """The header in a panel: case, description, tags, flags, protocol, generator, hash,
+    steps."""
+    header = trace.content.header
+    ok = content_hash(trace) == trace.content_hash
     summary = Table.grid(padding=(0, 2))
     summary.add_column(style="bold")
     summary.add_column()
     summary.add_row("case", f"[bold]{escape(header.case_id)}[/]")
     summary.add_row("description", escape(header.description))
     summary.add_row("tags", ", ".join(header.tags))
+    if header.flags:
+        summary.add_row("flags", escape(", ".join(header.flags)))
     summary.add_row(
         "protocol",
         f"{header.protocol} (spec {header.spec_version}, trace format {header.trace_format})",
@@ -312,24 +193,32 @@ def render_trace(trace: Trace, path: Path | None = None) -> RenderableType:
         "content hash",
         f"{trace.content_hash.hex()} " + ("[green]verified[/]" if ok else "[red]MISMATCH[/]"),
     )
-    if path is not None:
-        summary.add_row("file", escape(str(path)))
-    parts: list[RenderableType] = [Panel(summary, title="trace", expand=False)]
+    summary.add_row("steps", str(len(trace.content.steps)))
+    return Panel(summary, title="trace", expand=False)
 
-    if header.flags:
-        flags = Table(title="flags (what the case attacks)", show_lines=False)
-        flags.add_column("flag")
-        flags.add_column("bug type")
-        flags.add_column("description")
-        for name in header.flags:
-            flag = BY_NAME.get(name)
-            flags.add_row(
-                name,
-                flag.bug_type if flag else "[red]unknown[/]",
-                escape(flag.description) if flag else "[red]not in the registry[/]",
-            )
-        parts.append(flags)
 
+def render_flags(trace: Trace) -> Table | None:
+    """What the case attacks: each flag with its bug type and description (None if no flags)."""
+    header = trace.content.header
+    if not header.flags:
+        return None
+    flags = Table(title="flags (what the case attacks)", show_lines=False)
+    flags.add_column("flag")
+    flags.add_column("bug type")
+    flags.add_column("description")
+    for name in header.flags:
+        flag = BY_NAME.get(name)
+        flags.add_row(
+            name,
+            flag.bug_type if flag else "[red]unknown[/]",
+            escape(flag.description) if flag else "[red]not in the registry[/]",
+        )
+    return flags
+
+
+def render_cast(trace: Trace) -> Table:
+    """The nodes under test (name, protocol, node id, seed and params) and the named peers."""
+    header = trace.content.header
     cast = Table(title="nodes and peers")
     cast.add_column("name")
     cast.add_column("role")
@@ -346,45 +235,33 @@ def render_trace(trace: Trace, path: Path | None = None) -> RenderableType:
         )
     for peer in header.peers:
         cast.add_row(peer.name, "peer", peer.node_id.hex(), "")
-    parts.append(cast)
+    return cast
 
-    for number, step in enumerate(trace.content.steps, start=1):
-        parts.append(
-            _render_step(
-                show,
-                number,
-                step.node,
-                step.at,
-                step.note,
-                step.input,
-                step.expect.outputs,
-                step.expect.error,
-                step.expect.state,
-            )
-        )
+
+def render_problems(trace: Trace, path: Path | None) -> Panel | None:
+    """Every way the trace breaks the format, in a red panel (None when it is valid)."""
     problems = validate_trace(trace, path)
-    if problems:
-        listing = Text()
-        for p in problems:
-            listing.append(f"{p}\n", style="red")
-        parts.append(Panel(listing, title="problems", border_style="red", expand=False))
-    return Group(*parts)
+    if not problems:
+        return None
+    listing = Text()
+    for p in problems:
+        listing.append(f"{p}\n", style="red")
+    return Panel(listing, title="problems", border_style="red", expand=False)
 
 
-def _render_step(
-    show: _Show,
-    number: int,
-    node: str,
-    at: int,
-    note: str,
-    item: Input,
-    outputs: Sequence[Any],
-    error: str | None,
-    state: bytes | None,
-) -> Tree:
-    title = f"[bold]step {number}[/]  node [bold]{escape(node)}[/] at tick {at}"
-    if note:
-        title += f"  [dim]— {escape(note)}[/]"
+def render_step(trace: Trace, number: int) -> Tree:
+    """Step ``number`` (1-based) in full: its input and everything it expects, decoded."""
+    step = trace.content.steps[number - 1]
+    show = _Show(node_names(trace))
+    item, outputs, error, state = (
+        step.input,
+        step.expect.outputs,
+        step.expect.error,
+        step.expect.state,
+    )
+    title = f"[bold]step {number}[/]  node [bold]{escape(step.node)}[/] at tick {step.at}"
+    if step.note:
+        title += f"  [dim]— {escape(step.note)}[/]"
     tree = Tree(title)
     if isinstance(item, Deliver):
         inp = tree.add(f"[yellow]input[/] deliver over the link from {show.bytes_(item.link)}")
@@ -405,8 +282,58 @@ def _render_step(
         show.frame(expect, f"output {i} to {show.bytes_(output.to)}", output.frame)
     if state is not None:
         show.decoded(expect, "state", decode_for_display(state), state)
+        expect.add(f"[cyan]state digest[/] sha256 {state_digest(state)}")
     return tree
 
 
+# --------------------------------------------------------------------------------------------
+# The three renderings
+
+
+def _print_file(console: Console, path: Path | None) -> None:
+    if path is not None:
+        console.print(Text(f"file: {path}"), soft_wrap=True)
+
+
+def _print_parts(console: Console, *parts: RenderableType | None) -> None:
+    for part in parts:
+        if part is not None:
+            console.print(part)
+
+
+def render_trace(trace: Trace, path: Path | None = None) -> RenderableType:
+    """A rich renderable of the whole trace: header, flags, nodes, then every step."""
+    parts: list[RenderableType | None] = [
+        render_summary(trace),
+        render_flags(trace),
+        render_cast(trace),
+    ]
+    parts.extend(render_step(trace, n) for n in range(1, len(trace.content.steps) + 1))
+    parts.append(render_problems(trace, path))
+    return Group(*(part for part in parts if part is not None))
+
+
 def print_trace(console: Console, trace: Trace, path: Path | None = None) -> None:
+    """The file's path, then :func:`render_trace`."""
+    _print_file(console, path)
     console.print(render_trace(trace, path))
+
+
+def print_outline(
+    console: Console, trace: Trace, path: Path | None = None, hint: str | None = None
+) -> None:
+    """The file's path, the header, flags and nodes, one line per step, then ``hint``."""
+    _print_file(console, path)
+    _print_parts(console, render_summary(trace), render_flags(trace), render_cast(trace))
+    for line in outline_lines(trace):
+        console.print(Text(line), soft_wrap=True)
+    _print_parts(console, render_problems(trace, path))
+    if hint:
+        console.print(Text(hint, style="dim"), soft_wrap=True)
+
+
+def print_step(console: Console, trace: Trace, number: int, path: Path | None = None) -> None:
+    """The file's path, the header and nodes, then step ``number`` (1-based) in full."""
+    _print_file(console, path)
+    _print_parts(console, render_summary(trace), render_cast(trace), render_step(trace, number))
+    _print_parts(console, render_problems(trace, path))

@@ -14,6 +14,32 @@ def test_help_lists_the_commands() -> None:
     assert "spec" in commands
 
 
+def test_help_is_a_map_of_the_cli_for_newcomers() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0, result.output
+    intro = result.output.split("Options:", 1)[0]
+    for command in (
+        "peermarket selfcheck",
+        "peermarket conform",
+        "peermarket corpus list",
+        "peermarket corpus show ID --step N",
+        "peermarket corpus export",
+        "peermarket spec export",
+        "peermarket experiment overlay",
+    ):
+        assert command in intro, command
+    assert "peermarket[experiment]" in intro
+    assert max(len(line) for line in intro.splitlines()) <= 80
+
+
+def test_corpus_group_help_lists_its_commands() -> None:
+    result = CliRunner().invoke(main, ["corpus", "--help"])
+    assert result.exit_code == 0, result.output
+    commands = result.output.split("Commands:", 1)[1].split()
+    for name in ("list", "show", "export", "generate"):
+        assert name in commands
+
+
 def test_spec_group_help_lists_export() -> None:
     result = CliRunner().invoke(main, ["spec", "--help"])
     assert result.exit_code == 0, result.output

@@ -2,6 +2,7 @@
 experiment's pure parts (the hop bound, the closest-node rule, judging deliveries)."""
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -242,3 +243,27 @@ def test_completeness_counts_the_slots_a_live_node_fits() -> None:
     assert possible_slots(live, me) == [(0, 3), (1, 5)]
     result = measure(live, [(me, EMPTY)])
     assert (result.possible, result.filled, result.missing_by_row) == (2, 0, (1, 1))
+
+
+def test_without_matplotlib_one_line_names_the_extra_and_nothing_runs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` now fails
+    monkeypatch.delitem(sys.modules, "conformance.plots", raising=False)
+    out = tmp_path / "out"
+    result = invoke("--quick", "--out", str(out))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: the overlay experiment draws plots with matplotlib, which is not installed: "
+        "pip install 'peermarket[experiment]'"
+    ]
+    assert isinstance(result.exception, SystemExit)  # a clean exit, not a traceback
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_help_names_the_experiment_extra() -> None:
+    for args in (["overlay", "--help"], ["--help"]):
+        result = CliRunner().invoke(experiment, args)
+        assert result.exit_code == 0
+        assert "pip install 'peermarket[experiment]'" in " ".join(result.output.split())

@@ -130,3 +130,36 @@ def test_selection_by_glob_and_protocol(corpus: Path) -> None:
     assert [c.case_id for c in select_cases(cases, ["*stale*", "*two*"])] == [IDS[3], IDS[4]]
     assert select_cases(cases, protocols=["auction"]) == []
     assert len(select_cases(cases, protocols=["wire"])) == 5
+
+
+def test_a_sub_folder_of_the_corpus_gives_one_hint(corpus: Path) -> None:
+    outcome = run_corpus(reference(), corpus / "wire" / "ping")
+    assert outcome.exit_code == ExitCode.USAGE
+    problems = outcome.error.splitlines()[1:]
+    assert len(problems) == 1, outcome.error
+    assert "is the sub-folder wire/ping/ of a corpus" in problems[0]
+    assert f"--traces {corpus}" in problems[0] and "--select 'wire/ping/*'" in problems[0]
+    assert "--protocol" not in problems[0]  # wire/ping is narrower than the protocol
+    assert "differs from its path" not in outcome.error
+    whole = run_corpus(reference(), corpus / "wire").error
+    assert "sub-folder wire/ of a corpus" in whole and "or --protocol wire" in whole
+
+
+def test_a_misplaced_file_is_not_mistaken_for_a_sub_folder(
+    tmp_path: Path, traces: list[Trace]
+) -> None:
+    kit.write_corpus(tmp_path, traces)
+    moved = tmp_path / "wire" / "ping" / "renamed-001.cbor"
+    (tmp_path / "wire" / "ping" / "command-001.cbor").rename(moved)
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(tmp_path)
+    assert "sub-folder" not in str(caught.value)
+    assert "differs from its path" in str(caught.value)
+
+
+def test_an_unknown_protocol_is_a_usage_error_naming_the_known_ones(corpus: Path) -> None:
+    outcome = run_corpus(reference(), corpus, protocols=["wire", "wrie"])
+    assert outcome.exit_code == ExitCode.USAGE
+    assert "unknown protocol 'wrie'" in outcome.error
+    assert "has the protocols wire" in outcome.error and "did you mean wire?" in outcome.error
+    assert outcome.results == []

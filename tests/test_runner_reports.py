@@ -2,6 +2,7 @@
 
 import io
 import json
+import shlex
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -24,12 +25,13 @@ from conformance.cli_conform import conform
 from conformance.report import (
     SCHEMA_PATH,
     TerminalReport,
+    format_failure,
     json_report,
     junit_xml,
     print_summary,
     xml_text,
 )
-from conformance.runner import CaseResult, ExitCode, RunOutcome, run_corpus
+from conformance.runner import DEFAULT_TRACES, CaseResult, ExitCode, RunOutcome, run_corpus
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +65,7 @@ def test_junit_xml_parses_with_the_right_counts(corpus: Path) -> None:
     failure = next(wire.iter("failure"))
     assert (failure.get("message") or "").startswith("step 1: deliver")
     assert "sender_key" in (failure.text or "")
+    assert f"--step 1 --traces {corpus}" in (failure.text or "")
     skipped = next(suites["auction"].iter("skipped"))
     assert skipped.get("message") == "the IUT does not implement auction\\x01"
 
@@ -99,6 +102,14 @@ def test_json_reports_validate_against_the_schema(
     assert failed["summary"]["failed"] == 4 and failed["outcome"] == "failed"
     case = next(c for c in failed["cases"] if c["verdict"] == "fail")
     assert case["step"] == 1 and case["phase"] == "step" and case["diff"]
+    assert case["show_command"] == (
+        f"peermarket corpus show {case['case_id']} --step 1 --traces {corpus}"
+    )
+    assert all("show_command" not in c for c in failed["cases"] if c["verdict"] == "pass")
+    # a report written before show_command existed still validates
+    for c in failed["cases"]:
+        c.pop("show_command", None)
+    jsonschema.validate(failed, schema, cls=jsonschema.Draft202012Validator)
 
 
 def test_schema_rejects_a_report_with_an_unknown_verdict(
@@ -148,6 +159,16 @@ def test_cli_usage_errors_exit_2(corpus: Path, tmp_path: Path) -> None:
     assert invoke("--in-process", "--impl", "x", "--traces", str(corpus)).exit_code == 2
     assert invoke("--in-process", "--traces", str(tmp_path / "absent")).exit_code == 2
     assert invoke("--impl", "'unclosed", "--traces", str(corpus)).exit_code == 2
+    unknown = invoke("--in-process", "--traces", str(corpus), "--protocol", "overlay")
+    assert unknown.exit_code == 2
+    assert "unknown protocol 'overlay'" in unknown.output and "protocols wire" in unknown.output
+
+
+def test_cli_sub_folder_prints_one_hint_not_one_error_per_trace(corpus: Path) -> None:
+    result = invoke("--in-process", "--traces", str(corpus / "wire"))
+    assert result.exit_code == 2
+    assert result.output.count("sub-folder") == 1
+    assert "differs from its path" not in result.output
 
 
 def test_cli_reports_a_broken_iut(corpus: Path, tmp_path: Path) -> None:
@@ -157,6 +178,8 @@ def test_cli_reports_a_broken_iut(corpus: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "FAIL wire/ping/answer-001 step 1:" in result.output
     assert "output[0] missing" in result.output
+    hint = f"show the step: peermarket corpus show wire/ping/answer-001 --step 1 --traces {corpus}"
+    assert f"    {hint}" in result.output.splitlines()
     assert ET.parse(junit).getroot().get("failures") == "4"
 
 
@@ -188,3 +211,39 @@ def test_terminal_report_shows_progress_and_failures_on_a_terminal(corpus: Path)
 def test_cli_help_has_no_machine_specific_paths() -> None:
     text = invoke("--help").output
     assert str(Path(__file__).resolve().parents[1]) not in text and sys.executable not in text
+
+
+def test_the_failure_hint_leaves_out_the_installed_corpus() -> None:
+    outcome = run_corpus(failing_outcome_impl(), DEFAULT_TRACES, patterns=["wire/ping/answer-001"])
+    (result,) = outcome.results
+    assert result.verdict == "fail" and result.step == 1
+    text = format_failure(result, outcome.traces)
+    assert text.splitlines()[-1] == (
+        "    show the step: peermarket corpus show wire/ping/answer-001 --step 1"
+    )
+    assert json_report(outcome)["cases"][0]["show_command"] == (
+        "peermarket corpus show wire/ping/answer-001 --step 1"
+    )
+
+
+def test_a_setup_failure_hint_shows_the_case(corpus: Path) -> None:
+    result = CaseResult(
+        case_id="wire/ping/answer-001", protocol="wire", verdict="fail", phase="setup"
+    )
+    assert format_failure(result, str(corpus)).splitlines()[-1] == (
+        f"    show the case: peermarket corpus show wire/ping/answer-001 --traces {corpus}"
+    )
+
+
+def test_the_hint_shows_the_step_the_report_names(corpus: Path) -> None:
+    """The hint's --step is the report's 1-based step, and corpus show shows that step."""
+    from conformance.cli import main
+
+    outcome = run_corpus(failing_outcome_impl(), corpus, patterns=["wire/ping/two-nodes-001"])
+    (result,) = outcome.results
+    assert result.step is not None
+    command = shlex.split(json_report(outcome)["cases"][0]["show_command"])
+    assert command[:3] == ["peermarket", "corpus", "show"]
+    shown = CliRunner().invoke(main, command[1:])
+    assert shown.exit_code == 0, shown.output
+    assert f"step {result.step}  node" in shown.output
