@@ -19,11 +19,14 @@ extensions = [
     "myst_parser",
     "sphinxcontrib.mermaid",
     "peermarket_docs",
+    # Draws the diagrams with the vendored mermaid (docs/_static/vendor/mermaid),
+    # not sphinxcontrib-mermaid's CDN module: the site renders offline and from file://.
+    "peermarket_docs.machine_diagrams",
 ]
 
 source_suffix = {".md": "markdown"}
 root_doc = "index"
-exclude_patterns = ["_build", "_ext", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "_ext", "_vendor", "Thumbs.db", ".DS_Store"]
 
 myst_heading_anchors = 3
 myst_enable_extensions = ["colon_fence", "substitution"]
@@ -33,3 +36,6 @@ html_theme = "furo"
 html_title = f"PeerMarket {SPEC_VERSION}"
 html_copy_source = False
 html_show_sourcelink = False
+html_static_path = ["_static"]
+# Wide transition tables scroll inside the page; code blocks wrap or scroll.
+html_css_files = ["peermarket.css"]

@@ -119,16 +119,45 @@ def test_value_type_bounds_come_from_the_types() -> None:
 # ---------------------------------------------------------------- machines
 
 
-def test_machine_directive_draws_every_row() -> None:
-    table: MachineTable = pysource.import_object("example_machine.PROBER")
+@pytest.mark.parametrize(
+    "path", ["example_machine.PROBER", "spec.v1.wire.TABLE", "spec.v1.overlay.TABLE"]
+)
+def test_machine_directive_shows_every_row_once(path: str) -> None:
+    """A row that changes state is a label line on the one edge of its (source, target);
+    a row that stays in its state is no loop but an entry, linking to its row, in the
+    table under the diagram. Every row is shown, exactly once."""
+    table: MachineTable = pysource.import_object(path)
     diagram = machine_diagrams.mermaid_state_diagram(table)
-    edges = [line for line in diagram.splitlines() if "-->" in line and "[*]" not in line]
-    assert len(edges) == len(table.transitions)
-    for edge in edges:
-        _, _, label = edge.partition(" : ")
-        assert label and not re.search(r"[:;]", label), "mermaid ends a label at : or ;"
+    ids = dict(re.findall(r'state "([^"]+)" as (\w+)', diagram))
+    assert set(ids) == set(table.states)
+    edges: dict[tuple[str, str], list[str]] = {}
+    for line in diagram.splitlines():
+        edge = re.fullmatch(r"\s*(\w+) --> (\w+) : (.*)", line)
+        if edge:
+            assert edge[1] != edge[2], "rows that stay in their state are not drawn as loops"
+            assert (edge[1], edge[2]) not in edges, "one edge per (source, target)"
+            edges[edge[1], edge[2]] = edge[3].split("<br>")
+    for labels in edges.values():
+        for label in labels:
+            assert label and not re.search(r"[:;<>]", label), "mermaid ends a label at : or ;"
+    moving = [row for row in table.transitions if row.source != row.target]
+    assert sum(len(labels) for labels in edges.values()) == len(moving), "a line per row"
+
     generated = machine_diagrams.machine_nodes(table)
-    assert len(_row_ids(generated)) == len(table.transitions)
+    anchors = _row_ids(generated)
+    assert len(anchors) == len(table.transitions)
+    links = [ref["refid"] for top in generated for ref in top.findall(nodes.reference)]
+    for row in table.transitions:
+        anchor = machine_diagrams.row_anchor(table, row)
+        assert anchor in anchors
+        if row.source == row.target:
+            assert links.count(anchor) == 1, f"{row.id}: listed once, linking to its row"
+        else:
+            assert machine_diagrams.row_label(row) in edges[ids[row.source], ids[row.target]]
+            assert anchor not in links
+    for state, rows in machine_diagrams.stays(table).items():
+        count = f"stays on {len(rows)} row"
+        assert f"{ids[state]} : {count}" in diagram, f"{state} shows how many rows keep it"
 
 
 def _prober(emit_extra: bool = False) -> Machine[dict[str, object]]:
