@@ -6,8 +6,10 @@ models of ``spec.v1.registry`` (``ALL_MODELS``, and the ``MESSAGES``,
 ``COMMANDS``, ``PARAMS`` and ``OBSERVABLE`` maps where they exist), with
 field docs read from the attribute docstrings in the source; machine
 diagrams from any ``MachineTable`` given by import path; the CLI page from
-the click commands; and the worked envelope example from the reference
-implementation at build time.
+the click commands; the worked envelope example and the driver transcript
+from the reference implementation at build time; worked traces from the
+corpus files; and the downloads (the conformance archive) from
+``conformance.archive``.
 
 Directives (MyST syntax shown)::
 
@@ -24,6 +26,12 @@ Directives (MyST syntax shown)::
     ```
     ```{peermarket-envelope-example}
     ```
+    ```{peermarket-driver-transcript} wire/ping/answer-001
+    ```
+    ```{peermarket-worked-trace} wire/ping/round-trip-001
+    ```
+    ```{peermarket-downloads}
+    ```
 
 The ``*_sections`` / ``*_nodes`` functions are pure (no Sphinx application
 needed), so tests can call them directly.
@@ -37,12 +45,16 @@ from sphinx.application import Sphinx
 
 from peermarket_docs.directives import (
     CliDirective,
+    DownloadsDirective,
+    DriverTranscriptDirective,
     EnvelopeExampleDirective,
     ErrorsDirective,
     MachineDirective,
     MessagesDirective,
     ValueTypesDirective,
+    WorkedTraceDirective,
 )
+from peermarket_docs.downloads import write_downloads
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -53,4 +65,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("peermarket-machine", MachineDirective)
     app.add_directive("peermarket-cli", CliDirective)
     app.add_directive("peermarket-envelope-example", EnvelopeExampleDirective)
+    app.add_directive("peermarket-driver-transcript", DriverTranscriptDirective)
+    app.add_directive("peermarket-worked-trace", WorkedTraceDirective)
+    app.add_directive("peermarket-downloads", DownloadsDirective)
+    app.connect("build-finished", write_downloads)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

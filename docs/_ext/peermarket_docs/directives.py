@@ -14,11 +14,14 @@ from sphinx.domains.std import StandardDomain
 from sphinx.util.docutils import SphinxDirective
 
 from peermarket_docs.cli_help import cli_sections
+from peermarket_docs.downloads import download_nodes
+from peermarket_docs.driver_transcript import transcript_nodes
 from peermarket_docs.envelope_example import envelope_example_nodes
 from peermarket_docs.errors_table import error_sections
 from peermarket_docs.machine_diagrams import machine_nodes
 from peermarket_docs.message_reference import message_sections, registered, value_type_nodes
 from peermarket_docs.pysource import attribute_doc, import_object, resolve
+from peermarket_docs.worked_trace import worked_trace_nodes
 from spec.v1.machine import MachineTable
 
 
@@ -132,3 +135,43 @@ class EnvelopeExampleDirective(_GeneratedDirective):
     def run(self) -> list[nodes.Node]:
         self.note_sources()
         return envelope_example_nodes()
+
+
+class DriverTranscriptDirective(_GeneratedDirective):
+    """``peermarket-driver-transcript [case id]``: a runner session recorded at build time."""
+
+    optional_arguments = 1
+    depends_on = ("conformance.runner", "conformance.adapters", "reference.driver")
+
+    def run(self) -> list[nodes.Node]:
+        self.note_sources()
+        return transcript_nodes(*self.arguments)
+
+
+class WorkedTraceDirective(_GeneratedDirective):
+    """``peermarket-worked-trace CASE_ID``: one case of the corpus, step by step."""
+
+    required_arguments = 1
+    depends_on = ("conformance.tracefile", "spec.v1.trace")
+
+    def run(self) -> list[nodes.Node]:
+        from conformance.paths import installed_corpus
+
+        case_id = self.arguments[0]
+        corpus = installed_corpus()
+        self.note_sources()
+        self.env.note_dependency(str(corpus / f"{case_id}.cbor"))
+        return worked_trace_nodes(case_id, corpus)
+
+
+class DownloadsDirective(_GeneratedDirective):
+    """``peermarket-downloads``: the conformance archive and schema files, with hashes."""
+
+    depends_on = ("conformance.archive", "spec.v1.releases")
+
+    def run(self) -> list[nodes.Node]:
+        from conformance.paths import installed_corpus
+
+        self.note_sources()
+        self.env.note_dependency(str(installed_corpus() / "MANIFEST.json"))
+        return download_nodes(self.env.docname)
