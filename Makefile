@@ -16,9 +16,10 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-# One stamp per set of extras, redone whenever pyproject.toml changes.
+# One stamp per set of extras, redone whenever pyproject.toml changes. `make run`
+# installs the experiment extra too, so every command the README shows works.
 $(VENV)/.stamp-run: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e '.[experiment]'
 	@touch $@
 
 $(VENV)/.stamp-all: pyproject.toml | $(PY)
@@ -48,4 +49,4 @@ bench: $(VENV)/.stamp-all  ## Benchmarks; figures go to bench/results/
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) docs/_build build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) docs/_build build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
