@@ -1,7 +1,9 @@
 """Sphinx configuration of the PeerMarket spec site (MyST Markdown, furo)."""
 
 import importlib
+import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
@@ -30,7 +32,20 @@ exclude_patterns = ["_build", "_ext", "_vendor", "Thumbs.db", ".DS_Store"]
 
 myst_heading_anchors = 3
 myst_enable_extensions = ["colon_fence", "substitution"]
-myst_substitutions = {"spec_version": SPEC_VERSION}
+
+
+def _case_counts() -> dict[str, str]:
+    """``cases_<protocol>`` and ``cases_all`` from the corpus manifest, for the status tables."""
+    manifest = json.loads(
+        (DOCS.parent / "conformance" / "traces" / "v1" / "MANIFEST.json").read_text("utf-8")
+    )
+    counts = Counter(case["case_id"].split("/", 1)[0] for case in manifest["cases"])
+    return {f"cases_{p}": str(n) for p, n in sorted(counts.items())} | {
+        "cases_all": str(sum(counts.values()))
+    }
+
+
+myst_substitutions = {"spec_version": SPEC_VERSION, **_case_counts()}
 
 html_theme = "furo"
 html_title = f"PeerMarket {SPEC_VERSION}"
