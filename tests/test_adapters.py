@@ -1,6 +1,7 @@
 """Driver framing, the serve loop, and both adapters against well- and ill-behaved IUTs."""
 
 import io
+import json
 import os
 import re
 import subprocess
@@ -24,7 +25,7 @@ from conformance.adapters import (
     IUTVersionError,
 )
 from conformance.report import format_failure
-from conformance.runner import ExitCode, run_corpus
+from conformance.runner import DEFAULT_TRACES, ExitCode, run_corpus
 from conformance.subprocess_adapter import SubprocessAdapter
 from reference import cbor
 from reference.codec import encode_message
@@ -463,8 +464,10 @@ class ProtocolError(Exception):
 class MyNode:
     def __init__(self, protocol, seed, params):
         self.node = node.create(ROLES[protocol], Identity.from_seed(seed), params)
+        self.now = 0
 
     def handle(self, at, item):
+        self.now = at
         try:
             self.node, outputs = node.handle(self.node, at, from_value_as(INPUT, item))
         except PeerMarketError as exc:
@@ -485,3 +488,20 @@ def test_prose_example_adapter_passes_the_suite(tmp_path: Path) -> None:
         outcome = run_corpus(impl, corpus)
     assert outcome.exit_code == ExitCode.PASSED, [format_failure(r) for r in outcome.results]
     assert outcome.count("pass") == 5 and impl.warnings == []
+
+
+def test_prose_example_adapter_passes_every_wire_case(tmp_path: Path) -> None:
+    (tmp_path / "mynode.py").write_text(MYNODE)
+    adapter = tmp_path / "my_adapter.py"
+    adapter.write_text(fenced("python"))
+    with SubprocessAdapter([sys.executable, str(adapter)], step_timeout=10) as impl:
+        outcome = run_corpus(impl, DEFAULT_TRACES, protocols=("wire",))
+    assert outcome.exit_code == ExitCode.PASSED, [format_failure(r) for r in outcome.results]
+    manifest = json.loads((DEFAULT_TRACES / "MANIFEST.json").read_text("utf-8"))
+    wire = [c for c in manifest["cases"] if c["case_id"].startswith("wire/")]
+    assert outcome.count("pass") == len(wire) > 100
+
+
+def test_prose_example_adapter_needs_only_the_standard_library_and_cbor2() -> None:
+    imports = re.findall(r"^(?:import|from) (\w+)", fenced("python"), flags=re.MULTILINE)
+    assert set(imports) <= {"hashlib", "struct", "sys", "cbor2", "mynode"}, imports
