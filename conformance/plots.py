@@ -7,6 +7,7 @@ paths (no font-dependent glyph references), and the date and software stamps
 are left out of the metadata.
 """
 
+import io
 from pathlib import Path
 from typing import Any, Final
 
@@ -42,6 +43,22 @@ def save(figure: Figure, stem: Path) -> tuple[Path, Path]:
         figure.savefig(png, format="png", dpi=120, metadata=PNG_METADATA)
         figure.savefig(svg, format="svg", metadata=SVG_METADATA)
     return png, svg
+
+
+def svg_bytes(figure: Figure) -> bytes:
+    """The figure as SVG, the same bytes :func:`save` writes (for pages that embed it)."""
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(STABLE):
+        FigureCanvasAgg(figure)
+        figure.savefig(buffer, format="svg", metadata=SVG_METADATA)
+    return buffer.getvalue()
+
+
+def overlay_hops_svg(results: dict[str, Any]) -> bytes:
+    """:func:`overlay_hops`'s figure as SVG bytes, writing no file."""
+    with matplotlib.rc_context(STABLE):
+        figure = _overlay_figure(results)
+    return svg_bytes(figure)
 
 
 def overlay_hops(results: dict[str, Any], stem: Path) -> tuple[Path, Path]:

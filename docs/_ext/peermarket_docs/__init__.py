@@ -32,6 +32,9 @@ Directives (MyST syntax shown)::
     ```
     ```{peermarket-downloads}
     ```
+    ```{peermarket-overlay-figure} results/overlay.json
+    Caption text.
+    ```
 
 The ``*_sections`` / ``*_nodes`` functions are pure (no Sphinx application
 needed), so tests can call them directly.
@@ -51,6 +54,7 @@ from peermarket_docs.directives import (
     ErrorsDirective,
     MachineDirective,
     MessagesDirective,
+    OverlayFigureDirective,
     ValueTypesDirective,
     WorkedTraceDirective,
 )
@@ -68,5 +72,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("peermarket-driver-transcript", DriverTranscriptDirective)
     app.add_directive("peermarket-worked-trace", WorkedTraceDirective)
     app.add_directive("peermarket-downloads", DownloadsDirective)
+    app.add_directive("peermarket-overlay-figure", OverlayFigureDirective)
     app.connect("build-finished", write_downloads)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -6,6 +6,7 @@ import importlib
 import sys
 import typing
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ClassVar
 
 from docutils import nodes
@@ -18,6 +19,7 @@ from peermarket_docs.downloads import download_nodes
 from peermarket_docs.driver_transcript import transcript_nodes
 from peermarket_docs.envelope_example import envelope_example_nodes
 from peermarket_docs.errors_table import error_sections
+from peermarket_docs.experiment_figure import overlay_figure_nodes
 from peermarket_docs.machine_diagrams import machine_nodes
 from peermarket_docs.message_reference import message_sections, registered, value_type_nodes
 from peermarket_docs.pysource import attribute_doc, import_object, resolve
@@ -175,3 +177,20 @@ class DownloadsDirective(_GeneratedDirective):
         self.note_sources()
         self.env.note_dependency(str(installed_corpus() / "MANIFEST.json"))
         return download_nodes(self.env.docname)
+
+
+class OverlayFigureDirective(_GeneratedDirective):
+    """``peermarket-overlay-figure RESULTS_JSON``: the hop figure of a checked-in run.
+
+    The argument is relative to the page; the content, if any, is the caption.
+    """
+
+    required_arguments = 1
+    has_content = True
+    depends_on = ("conformance.plots",)
+
+    def run(self) -> list[nodes.Node]:
+        _, path = self.env.relfn2path(self.arguments[0], self.env.docname)
+        self.note_sources()
+        self.env.note_dependency(path)
+        return overlay_figure_nodes(Path(path), " ".join(self.content))
