@@ -21,12 +21,12 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from site_kit import build_site
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
@@ -56,31 +56,11 @@ OFFLINE_FLAGS = (
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site, built once for this module (``make docs``, without -W: the build's
-    warnings are tests/test_docs.py's business, these tests need the pages)."""
+    """The site, built once for this module, as ``make docs`` builds it."""
     root = tmp_path_factory.mktemp("site")
-    out = root / "html"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sphinx",
-            "--keep-going",
-            "-q",
-            "-b",
-            "html",
-            "-d",
-            str(root / "doctrees"),
-            str(DOCS),
-            str(out),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = build_site(root)
     assert result.returncode == 0, result.stderr
-    return out
+    return root / "html"
 
 
 def _vendor_note() -> dict[str, str]:
