@@ -37,6 +37,7 @@ Examples:
   peermarket conform
   peermarket conform --impl "./my-node --driver" --select 'wire/*' -x
   peermarket conform --in-process --junit conform.xml --json conform.json
+  peermarket conform --impl "./my-node --driver" --select wire/ping/answer-001 --full
 
 \b
 Each failure in the report ends with the command that shows its step:
@@ -103,6 +104,12 @@ Each failure in the report ends with the command that shows its step:
     "paths below it without .cbor, so pass the root, not a sub-folder (choose cases with "
     "--select or --protocol).",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="With each failure, print the failing step's expected and actual frames (and "
+    "states, when they differ) whole: hex, and the envelope decoded with its body.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar; only the summary.")
 def conform(
     impl_command: str | None,
@@ -114,6 +121,7 @@ def conform(
     exitfirst: bool,
     timeout: float,
     traces: Path,
+    full: bool,
     quiet: bool,
 ) -> None:
     """Replay the conformance traces against an implementation under test (IUT).
@@ -154,7 +162,7 @@ def conform(
     finally:
         terminal.stop()
     outcome.warnings.extend(impl.warnings)
-    print_summary(console, outcome)
+    print_summary(console, outcome, full)
     try:
         if junit is not None:
             write_junit(junit, outcome)

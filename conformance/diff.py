@@ -104,23 +104,54 @@ def diff_values(expected: object, actual: object, path: str = "") -> list[str]:
                 lines.extend(diff_values(e, a, sub))
         return lines
     if isinstance(expected, tuple | list) and isinstance(actual, tuple | list):
-        lines = []
-        if len(expected) != len(actual):
-            lines.append(f"{label}: expected {len(expected)} items got {len(actual)}")
-        for i in range(max(len(expected), len(actual))):
-            sub = f"{path}[{i}]"
-            if i >= len(actual):
-                lines.append(f"{sub}: missing (expected {render(expected[i])})")
-            elif i >= len(expected):
-                lines.append(f"{sub}: unexpected item (got {render(actual[i])})")
-            else:
-                lines.extend(diff_values(expected[i], actual[i], sub))
-        return lines
+        return _diff_lists(expected, actual, path)
     if type(expected) is type(actual) and expected == actual:
         return []
     if isinstance(expected, bytes) and isinstance(actual, bytes):
         return [_bytes_pair(label, expected, actual)]
     return [f"{label}: expected {render(expected)} got {render(actual)}"]
+
+
+def _item_key(value: object) -> bytes:
+    """An element's identity for aligning lists: its deterministic CBOR."""
+    try:
+        return cbor.encode(value)  # type: ignore[arg-type]
+    except (PeerMarketError, TypeError, ValueError):
+        return repr(value).encode()
+
+
+def _diff_lists(expected: Sequence[object], actual: Sequence[object], path: str) -> list[str]:
+    """Lists compared by element, not by position: an item missing at the front is one
+    line, not one per shifted item, and the same items in another order are one line."""
+    label = path or "value"
+    keys_e = [_item_key(v) for v in expected]
+    keys_a = [_item_key(v) for v in actual]
+    if keys_e != keys_a and sorted(keys_e) == sorted(keys_a):
+        where: dict[bytes, list[int]] = {}
+        for i, key in enumerate(keys_e):
+            where.setdefault(key, []).append(i)
+        order = [where[key].pop(0) for key in keys_a]
+        return [
+            f"{label}: the same {len(expected)} items in another order: the actual list has "
+            f"the expected items {order}"
+        ]
+    lines = []
+    if len(expected) != len(actual):
+        lines.append(f"{label}: expected {len(expected)} items got {len(actual)}")
+    matcher = difflib.SequenceMatcher(a=keys_e, b=keys_a, autojunk=False)
+    for tag, e0, e1, a0, a1 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        paired = min(e1 - e0, a1 - a0) if tag == "replace" else 0
+        for k in range(paired):
+            i, j = e0 + k, a0 + k
+            sub = f"{path}[{i}]" if i == j else f"{path}[{i}] (actual [{j}])"
+            lines.extend(diff_values(expected[i], actual[j], sub))
+        for i in range(e0 + paired, e1):
+            lines.append(f"{path}[{i}]: missing (expected {render(expected[i])})")
+        for j in range(a0 + paired, a1):
+            lines.append(f"{path}[{j}]: unexpected item (got {render(actual[j])})")
+    return lines
 
 
 def hex_diff(expected: bytes, actual: bytes, label: str = "bytes") -> list[str]:

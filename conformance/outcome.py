@@ -12,6 +12,7 @@ from enum import IntEnum
 from typing import Literal
 
 from spec.v1 import driver as D
+from spec.v1.trace import Expect, Output
 
 
 class ExitCode(IntEnum):
@@ -31,6 +32,19 @@ class ExitCode(IntEnum):
 
 Verdict = Literal["pass", "fail", "unsupported"]
 Phase = Literal["", "setup", "step", "state"]
+
+
+@dataclass(frozen=True)
+class StepEvidence:
+    """What the failing step required and what the IUT did, whole, for ``conform --full``."""
+
+    expected: Expect
+    outputs: tuple[Output, ...] = ()
+    """The IUT's outputs, in order."""
+    error: str | None = None
+    """The error code the IUT reported."""
+    state: bytes | None = None
+    """The IUT's observable state, when the state was what differed."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,10 @@ class CaseResult:
     """The :class:`IUTError` kind when the IUT itself misbehaved (crash, timeout...)."""
     tags: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
+    note: str = ""
+    """The failing step's note from the trace (what it is about, for people)."""
+    evidence: StepEvidence | None = None
+    """The failing step's expected and actual results, when the IUT answered at all."""
 
 
 @dataclass

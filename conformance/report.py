@@ -27,6 +27,7 @@ from rich.table import Table
 
 from conformance import paths
 from conformance.adapters import RUNNER_NAME
+from conformance.evidence import evidence_lines
 from conformance.runner import CaseResult, ExitCode, Listener, RunOutcome
 from spec.v1 import SPEC_VERSION
 from spec.v1.driver import DRIVER_VERSION
@@ -46,12 +47,17 @@ OUTCOME_NAMES: Final = {
 _VERDICT_STYLE: Final = {"pass": "green", "fail": "red", "unsupported": "yellow"}
 
 
-def format_failure(result: CaseResult, traces: str | None = None) -> str:
-    """A failed case as plain text: case id, step, what differed, the diff, then the command
-    that shows the failing step (with ``--traces`` unless ``traces`` is the installed
-    corpus)."""
+def format_failure(result: CaseResult, traces: str | None = None, full: bool = False) -> str:
+    """A failed case as plain text: case id, step, what differed, the step's note, the
+    diff, with ``full`` every expected and actual frame of the step in hex and decoded,
+    then the command that shows the failing step (with ``--traces`` unless ``traces`` is
+    the installed corpus)."""
     lines = [f"FAIL {result.case_id} {failure_headline(result)}"]
+    if result.note:
+        lines.append(f"    the step: {result.note}")
     lines.extend(f"    {line}" for line in result.diff)
+    if full and result.evidence is not None:
+        lines.extend(f"    {line}" for line in evidence_lines(result.evidence))
     what = "the case" if result.step is None else "the step"
     lines.append(f"    show {what}: {show_command(result, traces)}")
     return "\n".join(lines)
@@ -108,8 +114,9 @@ class TerminalReport(Listener):
             self._progress = None
 
 
-def print_summary(console: Console, outcome: RunOutcome) -> None:
-    """The IUT, a table per protocol, every failure with its diff, and the totals."""
+def print_summary(console: Console, outcome: RunOutcome, full: bool = False) -> None:
+    """The IUT, a table per protocol, every failure with its diff (and with ``full`` its
+    frames in full), and the totals."""
     hello = outcome.implementation
     if hello is not None:
         console.print(
@@ -136,7 +143,9 @@ def print_summary(console: Console, outcome: RunOutcome) -> None:
     for result in outcome.results:
         if result.verdict == "fail":
             console.print(
-                escape(format_failure(result, outcome.traces)), highlight=False, soft_wrap=True
+                escape(format_failure(result, outcome.traces, full)),
+                highlight=False,
+                soft_wrap=True,
             )
     for warning in outcome.warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
@@ -308,6 +317,8 @@ def _case_json(result: CaseResult, traces: str) -> dict[str, Any]:
     }
     if result.verdict == "fail":
         case["show_command"] = show_command(result, traces)
+        if result.note:
+            case["note"] = result.note
     return case
 
 

@@ -38,6 +38,7 @@ from conformance.outcome import ExitCode as ExitCode
 from conformance.outcome import Listener as Listener
 from conformance.outcome import Phase as Phase
 from conformance.outcome import RunOutcome as RunOutcome
+from conformance.outcome import StepEvidence as StepEvidence
 from conformance.outcome import Verdict as Verdict
 from reference import cbor
 from spec.v1 import driver as D
@@ -170,7 +171,9 @@ def run_case(impl: Implementation, case: Case, declared: Sequence[str]) -> CaseR
         step: int | None = None,
         done: int = 0,
         kind: str | None = None,
+        evidence: StepEvidence | None = None,
     ) -> CaseResult:
+        note = case.trace.content.steps[step - 1].note if step is not None else ""
         return replace(
             base,
             verdict="fail",
@@ -181,6 +184,8 @@ def run_case(impl: Implementation, case: Case, declared: Sequence[str]) -> CaseR
             duration=time.perf_counter() - started,
             steps_run=done,
             iut_error=kind,
+            note=note,
+            evidence=evidence,
         )
 
     try:
@@ -212,7 +217,8 @@ def run_case(impl: Implementation, case: Case, declared: Sequence[str]) -> CaseR
             )
         what, lines = compare_step(step, result)
         if what:
-            return fail("step", f"{_where(step)}: {what}", lines, number, number)
+            seen = StepEvidence(step.expect, tuple(result.outputs), result.error)
+            return fail("step", f"{_where(step)}: {what}", lines, number, number, None, seen)
         if step.expect.state is not None:
             try:
                 reply = impl.query_state(step.node)
@@ -227,7 +233,8 @@ def run_case(impl: Implementation, case: Case, declared: Sequence[str]) -> CaseR
                 )
             what, lines = compare_state(step.expect.state, reply)
             if what:
-                return fail("state", f"{_where(step)}: {what}", lines, number, number)
+                seen = StepEvidence(step.expect, tuple(result.outputs), result.error, reply.state)
+                return fail("state", f"{_where(step)}: {what}", lines, number, number, None, seen)
     return replace(
         base, duration=time.perf_counter() - started, steps_run=len(case.trace.content.steps)
     )
