@@ -32,6 +32,8 @@ from reference.codec import encode_message
 from reference.driver import Driver
 from reference.identity import seed_from_label
 from spec.v1 import driver as D
+from spec.v1.export import CDDL_FILE
+from spec.v1.export.cddl import DRIVER_REPLY, DRIVER_REQUEST, render_driver_cddl
 from spec.v1.trace import NodeSetup
 
 REFDRIVER = [sys.executable, "-m", "conformance.refdriver"]
@@ -391,9 +393,10 @@ def test_nonzero_exit_after_bye_is_a_warning(tmp_path: Path) -> None:
     assert impl.warnings == ["IUT exited with code 5 after bye (expected 0)"]
 
 
-# -- the prose: its CDDL matches the messages, its example adapter passes the suite --
+# -- the driver's CDDL matches the messages; the prose's example adapter passes the suite --
 
 PROSE = Path(__file__).resolve().parents[1] / "spec" / "v1" / "prose" / "driver.md"
+SCHEMAS = PROSE.parents[1] / "schemas"
 
 
 def fenced(language: str) -> str:
@@ -421,10 +424,12 @@ def sample_messages() -> tuple[list[bytes], list[bytes]]:
     return requests, replies
 
 
-def test_prose_cddl_accepts_real_driver_messages() -> None:
+def test_driver_cddl_accepts_real_driver_messages() -> None:
+    """The driver page's CDDL (generated from the models) accepts a real session's messages
+    and refuses a reply that breaks it."""
     import pycddl
 
-    schema = fenced("cddl")
+    schema = render_driver_cddl()
     requests, replies = sample_messages()
     assert {reply_op(r) for r in replies} == {
         "hello",
@@ -434,12 +439,31 @@ def test_prose_cddl_accepts_real_driver_messages() -> None:
         "unsupported",
         "failure",
     }
-    for root, messages in (("request", requests), ("reply", replies)):
+    for root, messages in ((DRIVER_REQUEST, requests), (DRIVER_REPLY, replies)):
         compiled = pycddl.Schema(f"root = {root}\n{schema}")
         for message in messages:
             compiled.validate_cbor(message)
+    replies_only = pycddl.Schema(f"root = {DRIVER_REPLY}\n{schema}")
     with pytest.raises(pycddl.ValidationError):
-        pycddl.Schema(f"root = reply\n{schema}").validate_cbor(cbor.encode({"op": "result"}))
+        replies_only.validate_cbor(cbor.encode({"op": "result"}))
+    with pytest.raises(pycddl.ValidationError):  # a request is not a reply
+        replies_only.validate_cbor(requests[0])
+
+
+def test_driver_cddl_is_the_generated_file_and_the_prose_copies_none_of_it() -> None:
+    """Every rule the driver page shows is, byte for byte, a rule of the exported CDDL file;
+    the prose names every message rule and holds no CDDL of its own to drift."""
+    exported = (SCHEMAS / CDDL_FILE).read_text("utf-8")
+    rules = render_driver_cddl().split("\n\n")
+    choices, models = rules[:2], rules[2:]
+    assert [c.splitlines()[-1].split(" = ")[0] for c in choices] == [DRIVER_REQUEST, DRIVER_REPLY]
+    for rule in models:
+        assert f"\n{rule.strip()}\n" in exported, rule.splitlines()[1]
+    prose = PROSE.read_text("utf-8")
+    assert "```cddl" not in prose
+    for choice in choices:
+        for name in choice.splitlines()[-1].split(" = ")[1].split(" / "):
+            assert f"`{name}`" in prose, name
 
 
 MYNODE = '''

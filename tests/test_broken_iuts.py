@@ -17,7 +17,7 @@ import pytest
 from broken_iuts import kit
 
 from conformance.report import format_failure
-from conformance.runner import ExitCode, Listener, RunOutcome, run_corpus
+from conformance.runner import DEFAULT_TRACES, ExitCode, Listener, RunOutcome, run_corpus
 from conformance.subprocess_adapter import SubprocessAdapter
 
 TIMEOUT = 2.0
@@ -34,6 +34,42 @@ CASES = [
 ]
 WITH_OUTPUTS_FIRST = [c for c in CASES if c != "wire/codec/non-shortest-seq-001"]
 """The cases whose step 1 produces an output (the codec case is rejected at step 1)."""
+
+OPENSSL_ACCEPTS = sorted(
+    [
+        *(
+            f"wire/auth/small-order-key-{name}-001"
+            for name in (
+                "identity",
+                "identity-sign-bit",
+                "identity-y-p-plus-1",
+                "identity-y-p-plus-1-sign-bit",
+                "order-2",
+                "order-2-sign-bit",
+                "order-4-even-x",
+                "order-4-odd-x",
+                "order-4-y-p-even-x",
+                "order-4-y-p-odd-x",
+                "order-8-even-x",
+                "order-8-odd-x",
+            )
+        ),
+        "wire/auth/small-order-key-order-8-even-x-002",
+        "wire/auth/small-order-key-order-8-odd-x-002",
+        *(
+            f"wire/auth/small-order-r-{name}-001"
+            for name in ("identity", "order-2", "order-4", "order-8")
+        ),
+    ]
+)
+"""The strict-signature cases whose forged signature OpenSSL's verifier accepts (all 14 encodings
+of small-order keys, and an R of small order with the equation holding)."""
+NON_CANONICAL_R = [
+    "wire/auth/non-canonical-r-identity-sign-bit-001",
+    "wire/auth/non-canonical-r-identity-y-p-plus-1-001",
+    "wire/auth/non-canonical-r-order-4-y-p-001",
+]
+"""Rejected by OpenSSL (R is compared as bytes), accepted by a verifier that compares points."""
 
 
 @pytest.fixture(scope="module")
@@ -223,3 +259,35 @@ def test_the_unbroken_wrapper_passes(corpus: Path) -> None:
     run = run_broken(corpus, kit.script("crash", "--at", "999"))
     assert run.outcome.exit_code == ExitCode.PASSED
     assert run.passed() == CASES
+
+
+def test_openssl_style_verification_fails_exactly_the_small_order_cases() -> None:
+    """The real corpus against a verifier that accepts what OpenSSL's (Node's crypto.verify) does.
+
+    It passes every other case, the strict-signature cases OpenSSL rejects too (S + L, a
+    non-canonical or cofactored-only R) and the key with a small-order component included.
+    """
+    run = run_broken(DEFAULT_TRACES, kit.script("lenient_ed25519"))
+    assert run.outcome.exit_code == ExitCode.FAILED
+    assert sorted(run.failures()) == OPENSSL_ACCEPTS
+    assert "wire/auth/mixed-order-key-001" in run.passed()
+    text = run.failures()["wire/auth/small-order-key-identity-001"]
+    assert "expected error auth.bad_signature, the IUT accepted the input" in text
+    assert "output[0] unexpected" in text and "wire/pong seq=1" in text
+
+
+@pytest.mark.parametrize(
+    ("options", "also_failed"),
+    [
+        (["--top-bits"], ["wire/auth/s-plus-l-001"]),
+        (["--decode-r"], NON_CANONICAL_R),
+        (["--cofactored"], [*NON_CANONICAL_R, "wire/auth/r-plus-torsion-001"]),
+    ],
+)
+def test_each_other_leniency_fails_its_strict_signature_cases(
+    options: list[str], also_failed: list[str]
+) -> None:
+    """The cases OpenSSL gets right each catch another relaxation (see lenient_ed25519.py)."""
+    run = run_broken(DEFAULT_TRACES, kit.script("lenient_ed25519", *options))
+    assert run.outcome.exit_code == ExitCode.FAILED
+    assert sorted(run.failures()) == sorted([*OPENSSL_ACCEPTS, *also_failed])

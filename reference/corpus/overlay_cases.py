@@ -14,6 +14,7 @@ from reference.corpus.overlay_probe_cases import probe_cases
 from reference.corpus.overlay_refusal_cases import refusal_cases
 from reference.corpus.overlay_ring_cases import ring_cases
 from reference.corpus.overlay_route_cases import route_cases
+from reference.corpus.overlay_rule_cases import rule_cases
 from spec.v1.trace import Generator, Trace
 
 
@@ -24,3 +25,4 @@ def overlay_cases(generator: Generator) -> Iterator[Trace]:
     yield from probe_cases(generator)
     yield from routed_attack_cases(generator)
     yield from refusal_cases(generator)
+    yield from rule_cases(generator)

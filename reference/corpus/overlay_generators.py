@@ -6,6 +6,11 @@ Versions:
   refusals of each guard, and attacks on routed frames and node references.
   2: routing-table maintenance (the ``maintain`` timer, ``row_sync``,
   ``row_state``) and its refusals.
+  3: the cases that pin the rules the prose left open (``overlay_rule_cases``):
+  leaf updates from known nodes, references per table, the failed list's expiry,
+  answering before or after considering, repair on use with nobody to ask, the
+  order of expiring lookups, re-routed joins, probes of pushed-out nodes and
+  oversized command arguments.
 - ``overlay-scenarios`` 1: rings built by joins over the simulator, lookups,
   a failure with its repair, a departure.
 """
@@ -18,7 +23,7 @@ from reference.corpus.overlay_cases import overlay_cases
 from reference.corpus.overlay_scenarios import SCENARIO_GENERATOR, scenario_traces
 from spec.v1.trace import Generator, Trace
 
-CASES: Final = Generator(name="overlay-cases", version="2")
+CASES: Final = Generator(name="overlay-cases", version="3")
 
 
 def _cases() -> tuple[Trace, ...]:

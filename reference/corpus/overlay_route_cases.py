@@ -100,7 +100,8 @@ def route_cases(g: Generator) -> Iterator[Trace]:
         g,
         "overlay/route/reroute-001",
         "a forwards a lookup to b, which never acknowledges: at hop_timeout b is declared "
-        "failed (and a asks c for its leaf set), and a, now closest, delivers to d itself.",
+        "failed (a asks c for its leaf set and for slot (0, 3)), and a re-routes the lookup "
+        "to c, now the closest node it knows, with the same hop count.",
         ("positive", "edge"),
     )
     ring(case, "b", "c")

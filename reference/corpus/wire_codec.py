@@ -239,6 +239,24 @@ def structure_cases(generator: Generator) -> Iterable[Trace]:
         "@0",
         "ping from b under a map head of 2**32-1 pairs",
     )
+    # A map count that fits in 1 byte per entry but not in the 2 an entry needs at least:
+    # c zero bytes follow the head, then the rest of the envelope (r bytes), c = r + 1.
+    after_seq = len(control) - base.offset_of_value("seq") - len(uint(1))
+    count = after_seq + 1
+    tight = base.replace("seq", head(5, count) + bytes(count))
+    yield case(
+        "wire/codec/map-count-two-bytes-per-entry-001",
+        f"seq holds a map head of {count} pairs followed by {2 * count - 1} bytes: room for "
+        f"{count} one-byte items but not for {count} pairs of two, so the count is refused at "
+        "the head (malformed); a decoder that allows one byte per pair reads the first key, "
+        "the integer 0, and reports bad_map_key.",
+        ("Truncated",),
+        tight.encode(),
+        E.DECODE_MALFORMED,
+        f"@{tight.offset_of_value('seq')}",
+        f"ping from b whose seq is a map head of {count} pairs",
+        EDGE,
+    )
     at_limit = base.replace("seq", nested_arrays(MAX_DEPTH - 1, uint(1)))
     yield case(
         "wire/codec/depth-at-limit-001",

@@ -53,6 +53,8 @@ class ValueEdit:
     tags: tuple[Tag, ...] = ATTACK
     offset_delta: int = 0
     """Where in the new value the decoder stops (e.g. inside nested arrays)."""
+    location: str | None = None
+    """The field the schema names, for a defect the scan passes (else the byte offset)."""
 
 
 def _body_of(seq: int = 1) -> bytes:
@@ -242,6 +244,17 @@ VALUE_EDITS: Final = (
         tags=EDGE,
     ),
     ValueEdit(
+        "wire/codec/protocol-leading-bom-001",
+        "The protocol name U+FEFF 'wire' (0xef 0xbb 0xbf, then 'wire'), the signature valid "
+        "over 'wire': the byte order mark is a character of the text, which then fails the "
+        "name pattern; a decoder that strips it reads 'wire' and accepts the ping.",
+        ("BadValue", "LeadingBom"),
+        "protocol",
+        tstr("\ufeffwire"),
+        E.DECODE_BAD_VALUE,
+        location="protocol",
+    ),
+    ValueEdit(
         "wire/codec/undefined-seq-001",
         "seq as undefined (0xf7), which the profile does not carry; the profile is checked "
         "before the schema, so the code is unsupported_type, not wrong_type.",
@@ -312,7 +325,7 @@ def value_edit_cases(generator: Generator) -> Iterable[Trace]:
             edit.flags,
             raw.encode(),
             edit.error,
-            f"@{offset}",
+            edit.location or f"@{offset}",
             control=base.encode(),
             note=f"ping from b, {edit.key} encoded as {edit.value[:12].hex()}",
             tags=edit.tags,

@@ -165,6 +165,42 @@ def envelope_schema_cases(generator: Generator) -> Iterable[Trace]:
         "ping from b of type 'ping!'",
     )
     yield case(
+        "wire/envelope/type-multibyte-within-bound-001",
+        "The message type U+1F600 x 12, correctly signed: 12 characters (code points), within "
+        "the type's bound of 23, but 24 UTF-16 code units and 48 UTF-8 bytes. Bounds count "
+        "code points, so the bound holds and the pattern fails (bad_value); a decoder counting "
+        "bytes or UTF-16 units reports out_of_range.",
+        ("BadValue", "CharacterCount"),
+        signed(type_="\U0001f600" * 12),
+        E.DECODE_BAD_VALUE,
+        "type",
+        "ping from b of type U+1F600 x 12",
+        EDGE,
+    )
+    yield case(
+        "wire/envelope/type-too-long-and-bad-001",
+        "The message type 'PING' x 6, correctly signed: 24 characters, over the bound of 23, "
+        "and outside the pattern. The bound is checked before the pattern, so the code is "
+        "out_of_range, not bad_value.",
+        ("OutOfRange", "CharacterCount"),
+        signed(type_="PING" * 6),
+        E.DECODE_OUT_OF_RANGE,
+        "type",
+        "ping from b of type 'PING' x 6",
+        EDGE,
+    )
+    yield case(
+        "wire/envelope/protocol-trailing-newline-001",
+        "The protocol name 'wire' followed by a newline, correctly signed: a pattern matches "
+        "the whole text, and $ does not match before a trailing newline, so it is bad_value; "
+        "a decoder whose $ does reads the unknown protocol 'wire\\n'.",
+        ("BadValue", "PatternAnchor"),
+        signed(protocol="wire\n"),
+        E.DECODE_BAD_VALUE,
+        "protocol",
+        "ping from b for protocol 'wire' and a newline",
+    )
+    yield case(
         "wire/envelope/unsupported-version-001",
         "Wire version 2, signed as version 2: authentic, but not a version v1 speaks.",
         ("UnsupportedVersion",),

@@ -9,9 +9,12 @@ Versions:
 
 - ``wire-codec`` 1: the CBOR profile inside a valid envelope. 2: adds invalid UTF-8
   (a value and a key) and simple values (undefined, unassigned, two-byte forms).
+  3: adds a leading byte order mark and a map count at two bytes per entry.
 - ``wire-envelope`` 1: envelope schema and routing, authentication, body, replay.
   2: the protocol and type names outside their patterns are flagged ``BadValue``
-  (was ``OutOfRange``).
+  (was ``OutOfRange``). 3: adds the strict-signature cases (small-order keys and R,
+  non-canonical points, S + L, a cofactored-only R, a key with a small-order component)
+  and the text cases (characters not bytes, bound before pattern, a trailing newline).
 - ``wire-exchange`` 1: the machine's refusals and the positive conversations.
   2: the undefined command is flagged ``UnknownCommand`` (was ``UnexpectedMessage``).
 """
@@ -28,10 +31,11 @@ from reference.corpus.wire_envelope import envelope_schema_cases
 from reference.corpus.wire_exchange import exchange_cases
 from reference.corpus.wire_machine import machine_cases
 from reference.corpus.wire_replay import replay_cases
+from reference.corpus.wire_strict_sig import strict_signature_cases
 from spec.v1.trace import Generator, Trace
 
-CODEC: Final = Generator(name="wire-codec", version="2")
-ENVELOPE: Final = Generator(name="wire-envelope", version="2")
+CODEC: Final = Generator(name="wire-codec", version="3")
+ENVELOPE: Final = Generator(name="wire-envelope", version="3")
 EXCHANGE: Final = Generator(name="wire-exchange", version="2")
 
 
@@ -43,6 +47,7 @@ def codec_traces() -> Iterable[Trace]:
 def envelope_traces() -> Iterable[Trace]:
     yield from envelope_schema_cases(ENVELOPE)
     yield from auth_cases(ENVELOPE)
+    yield from strict_signature_cases(ENVELOPE)
     yield from body_cases(ENVELOPE)
     yield from replay_cases(ENVELOPE)
 

@@ -102,9 +102,12 @@ def _ack(stim: Stimulus, view: RouteView) -> Emit:
 def _deliver_routed(data: OverlayData, payload: object) -> Result:
     stim = stimulus(payload)
     view = data.carrier.open(stim.body)
+    pending = data.lookups
     data, effects = deliver(data, view.inner, view.hops)
     data, asks = mend(data, view.key, stim.now)
-    return data, (_ack(stim, view), *effects, *asks)
+    # the root was the lookup's origin and recorded its answer: resync lookup_timeout
+    timer = () if data.lookups is pending else (lookup_timer(data),)
+    return data, (_ack(stim, view), *effects, *asks, *timer)
 
 
 def _forward_routed(data: OverlayData, payload: object) -> Result:

@@ -62,6 +62,25 @@ FLAGS: Final[tuple[Flag, ...]] = (
         "encoded surrogate); a decoder that repairs or replaces them reads another text than "
         "the one sent.",
     ),
+    _flag(
+        "LeadingBom",
+        "malformed",
+        "A text that starts with U+FEFF, the byte order mark: valid UTF-8 and part of the text, "
+        "so a decoder that strips it (as many UTF-8 decoders do by default) reads another text.",
+    ),
+    _flag(
+        "PatternAnchor",
+        "malformed",
+        "A text that matches its pattern only if the pattern's $ may match before a trailing "
+        "newline, as it does in Python's re.match and in PCRE by default.",
+    ),
+    _flag(
+        "CharacterCount",
+        "malformed",
+        "A text whose length bound is met or broken depending on whether it is counted in "
+        "characters (code points, as the profile says) or in UTF-8 bytes, or whose bound and "
+        "pattern are both broken, so the order of the two checks decides the code.",
+    ),
     _flag("TagUsed", "malformed", "A CBOR tag, which the profile does not allow."),
     _flag(
         "SimpleValue",
@@ -126,6 +145,39 @@ FLAGS: Final[tuple[Flag, ...]] = (
         "auth_bypass",
         "An overlay message whose node reference names someone other than its signer, so "
         "that a receiver would record another node's id with the sender's coordinates.",
+    ),
+    # Strict Ed25519 verification (envelope.md, "Signing input"): what lenient verifiers accept.
+    _flag(
+        "SmallOrderKey",
+        "auth_bypass",
+        "The sender's public key is a point of small order (1, 2, 4 or 8), with a signature "
+        "forged without any secret key that a cofactorless verifier without a small-order check "
+        "(OpenSSL, and so Node's crypto.verify) accepts.",
+    ),
+    _flag(
+        "SmallOrderR",
+        "auth_bypass",
+        "The signature's R is a point of small order, and the verification equation holds "
+        "(R = [S]B - [k]A), so only the small-order check on R rejects it.",
+    ),
+    _flag(
+        "NonCanonicalPoint",
+        "non_canonical",
+        "A public key or R encodes its point in a form that is not the canonical one: y of p "
+        "or more (reduced by decoders that do not check), or the sign bit set where x = 0.",
+    ),
+    _flag(
+        "NonCanonicalScalar",
+        "non_canonical",
+        "The signature's S is not below the group order L: S + L of a valid signature, a "
+        "second signature of the same message for a verifier that reduces S or checks only "
+        "its top bits (signature malleability).",
+    ),
+    _flag(
+        "CofactoredEquation",
+        "auth_bypass",
+        "A signature that satisfies the cofactored equation [8][S]B = [8]R + [8][k]A but not the "
+        "cofactorless one the spec requires: R is off by a point of small order.",
     ),
 )
 

@@ -26,6 +26,8 @@ Directives (MyST syntax shown)::
     ```
     ```{peermarket-envelope-example}
     ```
+    ```{peermarket-driver-cddl}
+    ```
     ```{peermarket-driver-transcript} wire/ping/answer-001
     ```
     ```{peermarket-worked-trace} wire/ping/round-trip-001
@@ -49,6 +51,7 @@ from sphinx.application import Sphinx
 from peermarket_docs.directives import (
     CliDirective,
     DownloadsDirective,
+    DriverCddlDirective,
     DriverTranscriptDirective,
     EnvelopeExampleDirective,
     ErrorsDirective,
@@ -69,6 +72,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("peermarket-machine", MachineDirective)
     app.add_directive("peermarket-cli", CliDirective)
     app.add_directive("peermarket-envelope-example", EnvelopeExampleDirective)
+    app.add_directive("peermarket-driver-cddl", DriverCddlDirective)
     app.add_directive("peermarket-driver-transcript", DriverTranscriptDirective)
     app.add_directive("peermarket-worked-trace", WorkedTraceDirective)
     app.add_directive("peermarket-downloads", DownloadsDirective)

@@ -15,6 +15,7 @@ from sphinx.domains.std import StandardDomain
 from sphinx.util.docutils import SphinxDirective
 
 from peermarket_docs.cli_help import cli_sections
+from peermarket_docs.docnodes import literal_block
 from peermarket_docs.downloads import download_nodes
 from peermarket_docs.driver_transcript import transcript_nodes
 from peermarket_docs.envelope_example import envelope_example_nodes
@@ -127,6 +128,18 @@ class CliDirective(_GeneratedDirective):
         command = import_object(self.arguments[0] if self.arguments else "conformance.cli:main")
         self.note_sources()
         return self.labelled(cli_sections(command, "peermarket"))
+
+
+class DriverCddlDirective(_GeneratedDirective):
+    """``peermarket-driver-cddl``: the driver messages' CDDL rules, from the models."""
+
+    depends_on = ("spec.v1.export.cddl", "spec.v1.driver", "spec.v1.trace")
+
+    def run(self) -> list[nodes.Node]:
+        from spec.v1.export.cddl import render_driver_cddl
+
+        self.note_sources()
+        return [literal_block(render_driver_cddl(), "cddl")]
 
 
 class EnvelopeExampleDirective(_GeneratedDirective):

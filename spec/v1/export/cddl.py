@@ -8,6 +8,7 @@ reader knows where the CDDL is looser than the models.
 
 import inspect
 import json
+import typing
 from collections.abc import Sequence
 from typing import Final
 
@@ -108,6 +109,44 @@ def render_cddl(
             out.append(f"\n; ---- {title} ----\n")
             out.extend(f"\n{text}" for _, text in section)
     return "".join(out)
+
+
+DRIVER_REQUEST: Final = "driver-request"
+DRIVER_REPLY: Final = "driver-reply"
+
+
+def render_driver_cddl() -> str:
+    """The driver protocol's messages in CDDL, for the driver page and its test.
+
+    Two choice rules come first, ``driver-request`` and ``driver-reply``, read from
+    the ``Request`` and ``Reply`` unions of :mod:`spec.v1.driver`; then the rule of
+    every driver message and of every part it holds (the trace format's
+    ``node-setup``, inputs and ``output``), each exactly as :func:`render_cddl`
+    writes it into the CDDL file, so the page can never differ from the file.
+    """
+    from spec.v1 import driver
+
+    roots: list[type[WireModel]] = []
+    rules: list[str] = []
+    for name, union, about in (
+        (DRIVER_REQUEST, driver.Request, "A request, runner to IUT"),
+        (DRIVER_REPLY, driver.Reply, "A reply, IUT to runner"),
+    ):
+        models = _union_models(union)
+        roots.extend(models)
+        choices = " / ".join(rule_name(m, MESSAGES) for m in models)
+        rules.append(f"; {about}: one of these maps, told apart by `op`.\n{name} = {choices}\n")
+    rules.extend(_model_rule(m, MESSAGES)[1] for m in reachable_models(roots))
+    return "\n".join(rules)
+
+
+def _union_models(union: object) -> list[type[WireModel]]:
+    """The models of an ``Annotated[A | B | ..., Field(discriminator=...)]`` union."""
+    inner = typing.get_args(union)[0] if typing.get_origin(union) is typing.Annotated else union
+    models = [m for m in typing.get_args(inner) if isinstance(m, type)]
+    if not models or not all(issubclass(m, WireModel) for m in models):
+        raise ExportError(f"{union!r} is not a union of models")
+    return models
 
 
 def _model_rule(model: type[WireModel], messages: Registry) -> Rule:

@@ -118,8 +118,8 @@ TABLE: Final = MachineTable(
             "answer_member_ping",
             ACTIVE,
             ("pong", "leaf_request"),
-            note="A ping from a node that belongs in the leaf set but is not in it: ask it "
-            "for its leaf set too.",
+            note="A ping from a node that belongs in the leaf set but is not in it, and is "
+            "not on the failed list: ask it for its leaf set too.",
         ),
         _row(
             "probe_answered", ACTIVE, "message:pong", "probe_pending", "accept_probe_reply", ACTIVE
