@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: run test lint typecheck pytest docs bench clean help
+.PHONY: run test lint typecheck pytest docs bench mutate clean help
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -25,6 +25,10 @@ $(VENV)/.stamp-run: pyproject.toml | $(PY)
 $(VENV)/.stamp-all: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev,docs,experiment]'
 	@touch $@ $(VENV)/.stamp-run
+
+$(VENV)/.stamp-mutate: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[mutate]'
+	@touch $@
 
 run: $(VENV)/.stamp-run  ## The main job: the conformance corpus against the reference
 	$(BIN)/peermarket selfcheck
@@ -47,6 +51,12 @@ docs: $(VENV)/.stamp-all  ## Build the spec site (warnings are errors)
 
 bench: $(VENV)/.stamp-all  ## Benchmarks; figures go to bench/results/
 	$(PY) -m bench
+
+# Resumable: re-running continues the sessions in build/mutation/sessions.
+# MODULES="reference/cbor.py ..." for a subset, FRESH=1 to start over, JOBS=1 for one worker.
+mutate: $(VENV)/.stamp-mutate  ## Mutation testing of the reference, the corpus as the only test
+	$(PY) -m bench.mutation $(if $(MODULES),--modules $(MODULES)) $(if $(FRESH),--fresh) \
+		$(if $(JOBS),--jobs $(JOBS))
 
 clean:
 	rm -rf $(VENV) docs/_build build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

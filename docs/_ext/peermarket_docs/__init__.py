@@ -57,6 +57,7 @@ from peermarket_docs.directives import (
     ErrorsDirective,
     MachineDirective,
     MessagesDirective,
+    MutationReportDirective,
     OverlayFigureDirective,
     ValueTypesDirective,
     WorkedTraceDirective,
@@ -77,5 +78,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("peermarket-worked-trace", WorkedTraceDirective)
     app.add_directive("peermarket-downloads", DownloadsDirective)
     app.add_directive("peermarket-overlay-figure", OverlayFigureDirective)
+    app.add_directive("peermarket-mutation-report", MutationReportDirective)
     app.connect("build-finished", write_downloads)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

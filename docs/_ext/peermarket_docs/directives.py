@@ -23,6 +23,7 @@ from peermarket_docs.errors_table import error_sections
 from peermarket_docs.experiment_figure import overlay_figure_nodes
 from peermarket_docs.machine_diagrams import machine_nodes
 from peermarket_docs.message_reference import message_sections, registered, value_type_nodes
+from peermarket_docs.mutation_report import mutation_report_nodes
 from peermarket_docs.pysource import attribute_doc, import_object, resolve
 from peermarket_docs.worked_trace import worked_trace_nodes
 from spec.v1.machine import MachineTable
@@ -207,3 +208,16 @@ class OverlayFigureDirective(_GeneratedDirective):
         self.note_sources()
         self.env.note_dependency(path)
         return overlay_figure_nodes(Path(path), " ".join(self.content))
+
+
+class MutationReportDirective(_GeneratedDirective):
+    """``peermarket-mutation-report SURVIVORS_TOML``: mutation figures (path: from the page)."""
+
+    required_arguments = 1
+    depends_on = ("bench.mutation.report",)
+
+    def run(self) -> list[nodes.Node]:
+        _, path = self.env.relfn2path(self.arguments[0], self.env.docname)
+        self.note_sources()
+        self.env.note_dependency(path)
+        return mutation_report_nodes(Path(path))
