@@ -54,7 +54,10 @@ def workload() -> list[Case]:
     for c in range(CASES):
         driver = Driver()
         setup = NodeSetup(
-            name="a", protocol="wire", seed=seed_from_label(f"bench-{c}"), params=cbor.encode({})
+            name="a",
+            protocol="wire",
+            seed=seed_from_label(f"bench-{c}"),
+            params=cbor.encode({"replay_senders": 4096}),
         )
         assert isinstance(driver.handle(D.CreateNode(op="create_node", node=setup)), D.Ok)
         steps = []

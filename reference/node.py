@@ -23,7 +23,7 @@ from reference.envelope import open_envelope, seal
 from reference.identity import Identity
 from spec.v1 import errors as E
 from spec.v1.base import WireModel
-from spec.v1.envelope import Envelope, SenderSeq
+from spec.v1.envelope import BucketFloor, Envelope, SenderSeq
 from spec.v1.registry import MESSAGES
 from spec.v1.trace import Command, Deliver, FireTimer, Input, Output
 
@@ -69,7 +69,8 @@ class Node(Generic[D]):
     state: MachineState[D]
     now: int = 0
     next_seq: int = FIRST_SEQ
-    window: replay.SequenceWindow = field(default_factory=lambda: replay.EMPTY)
+    window: replay.Window = replay.EMPTY
+    """The replay window; :func:`create` sizes it from the parameters' ``replay_senders``."""
     timers: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     """Running timers: name -> tick at which it is due."""
 
@@ -78,16 +79,32 @@ class Node(Generic[D]):
         return self.identity.node_id
 
     def window_entries(self) -> tuple[SenderSeq, ...]:
-        """The replay window in its canonical (sorted) form, for observable state."""
+        """The replay window's entries in canonical (sender) order, for observable state."""
         return tuple(
-            SenderSeq(sender=sender, seq=seq) for sender, seq in sorted(self.window.items())
+            SenderSeq(sender=sender, seq=seq, at=at) for sender, seq, at in self.window.entries()
+        )
+
+    def window_floors(self) -> tuple[BucketFloor, ...]:
+        """The replay window's non-zero floors in bucket order, for observable state."""
+        return tuple(
+            BucketFloor(bucket=bucket, floor=floor)
+            for bucket, floor in self.window.nonzero_floors()
         )
 
 
 def create(role: ProtocolRole[D], identity: Identity, params: bytes) -> Node[D]:
     """A fresh node; ``params`` is the deterministic CBOR of the role's parameter model."""
     decoded = decode_message(role.params_model, params, "params")
-    return Node(role, identity, role.machine.initial(role.initial_data(identity, decoded)))
+    initial = role.machine.initial(role.initial_data(identity, decoded))
+    return Node(role, identity, initial, window=replay.empty(replay_senders(decoded)))
+
+
+def replay_senders(params: WireModel) -> int:
+    """The ``replay_senders`` of a role's parameters: every role's parameter model has one."""
+    bound = getattr(params, "replay_senders", None)
+    if not isinstance(bound, int):
+        raise TypeError(f"{type(params).__name__} has no replay_senders field")
+    return bound
 
 
 def handle(node: Node[D], at: int, item: Input) -> tuple[Node[D], tuple[Output, ...]]:
@@ -97,7 +114,7 @@ def handle(node: Node[D], at: int, item: Input) -> tuple[Node[D], tuple[Output, 
     window = node.window
     if isinstance(item, Deliver):
         envelope, body = _authenticate(node, item.frame)
-        window = replay.admit(window, envelope.sender, envelope.seq)
+        window = replay.admit(window, envelope.sender, envelope.seq, at)
         event = Event(
             f"message:{envelope.type}",
             Stimulus(at, node.node_id, envelope=envelope, body=body, link=item.link),

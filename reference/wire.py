@@ -77,6 +77,7 @@ def _observe(node: Node[WireData]) -> WireModel:
     return wire.WireState(
         next_seq=node.next_seq,
         last_seq=node.window_entries(),
+        replay_floors=node.window_floors(),
         pending=tuple(
             wire.PendingPing(to=to, nonce=nonce) for to, nonce in node.state.data.pending
         ),

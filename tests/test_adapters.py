@@ -37,7 +37,12 @@ from spec.v1.export.cddl import DRIVER_REPLY, DRIVER_REQUEST, render_driver_cddl
 from spec.v1.trace import NodeSetup
 
 REFDRIVER = [sys.executable, "-m", "conformance.refdriver"]
-WIRE_NODE = NodeSetup(name="a", protocol="wire", seed=seed_from_label("a"), params=cbor.encode({}))
+WIRE_NODE = NodeSetup(
+    name="a",
+    protocol="wire",
+    seed=seed_from_label("a"),
+    params=cbor.encode({"replay_senders": 4096}),
+)
 
 
 def frames(*payloads: bytes) -> bytes:

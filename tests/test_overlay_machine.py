@@ -82,7 +82,7 @@ class OverlayNode(RuleBasedStateMachine):
     @initialize(bootstrap=st.one_of(st.none(), peers), x=st.integers(0, 999), y=st.integers(0, 999))
     def create(self, bootstrap: int | None, x: int, y: int) -> None:
         boot = None if bootstrap is None else REFS[PEERS[bootstrap].node_id]
-        params = OverlayParams(x=x, y=y, bootstrap=boot)
+        params = OverlayParams(x=x, y=y, bootstrap=boot, replay_senders=4096)
         self.node = create(ROLE, ME, encode_message(params))
 
     # -- feeding input --

@@ -371,7 +371,7 @@ def test_mutations_fail_both_schemas(model: type[WireModel], data: st.DataObject
 def test_empty_model_is_the_empty_map() -> None:
     """A model without fields exports as the CDDL empty map, which RFC 8610 closes."""
     from spec.v1.export import render_all
-    from spec.v1.wire import WireParams
+    from spec.v1.overlay.commands import CreateRingCommand
 
-    assert not WireParams.model_fields
-    assert f"\n{_rule(WireParams)} = {{\n}}\n" in render_all()["peermarket-v1.cddl"]
+    assert not CreateRingCommand.model_fields
+    assert f"\n{_rule(CreateRingCommand)} = {{\n}}\n" in render_all()["peermarket-v1.cddl"]

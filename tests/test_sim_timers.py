@@ -31,7 +31,7 @@ class BeaconStop(WireModel):
 
 
 class BeaconParams(WireModel):
-    pass
+    replay_senders: int
 
 
 class BeaconState(WireModel):

@@ -46,6 +46,7 @@ TARGETS: Final[tuple[Target, ...]] = (
     Target("reference/replay.py", WIRE),
     Target("reference/engine.py", WIRE),
     Target("reference/node.py", WIRE),
+    Target("reference/wire.py", WIRE),
     Target("reference/overlay/*.py", "overlay"),
 )
 """What ``make mutate`` mutates: the one place to add a protocol's modules."""

@@ -1,7 +1,8 @@
 """The case builder of the hand-written ``wire`` cases: record steps, check every verdict.
 
 Every case drives one wire node ``a`` (seed ``seed_from_label("wire/a")``,
-empty :class:`~spec.v1.wire.WireParams`). Remote peers are identities from
+:class:`~spec.v1.wire.WireParams` with the largest replay window unless the case
+tests eviction). Remote peers are identities from
 ``seed_from_label("wire/<name>")``; in the conversations they are reference
 nodes themselves (:class:`RemoteNode`), so every frame comes out of the
 executable spec.
@@ -36,6 +37,7 @@ from reference.wire import ROLE, WireData
 from spec.v1 import SPEC_VERSION
 from spec.v1 import errors as E
 from spec.v1.base import WireModel
+from spec.v1.envelope import MAX_REPLAY_SENDERS
 from spec.v1.flags import BY_NAME
 from spec.v1.trace import (
     TRACE_FORMAT,
@@ -57,7 +59,15 @@ from spec.v1.wire import PingCommand, WireParams
 NODE: Final = "a"
 """The trace-local name of the node under test."""
 NODE_SEED: Final = seed_from_label("wire/a")
-PARAMS: Final = encode_message(WireParams())
+
+
+def wire_params(replay_senders: int = MAX_REPLAY_SENDERS) -> bytes:
+    """The deterministic CBOR of a wire node's parameters."""
+    return encode_message(WireParams(replay_senders=replay_senders))
+
+
+PARAMS: Final = wire_params()
+"""The parameters of every wire node of the corpus but those of the eviction cases."""
 
 D = TypeVar("D")
 """The protocol data of the node a case drives."""
@@ -274,7 +284,8 @@ class CaseRecorder(Generic[D]):
 
 
 class Case(CaseRecorder[WireData]):
-    """A ``wire`` case: node ``a`` with empty parameters; peers are plain identities."""
+    """A ``wire`` case: node ``a`` keeping up to ``replay_senders`` senders (4096 unless
+    the case tests eviction); peers are plain identities."""
 
     def __init__(
         self,
@@ -283,9 +294,18 @@ class Case(CaseRecorder[WireData]):
         description: str,
         tags: tuple[Tag, ...],
         flags: tuple[str, ...] = (),
+        *,
+        replay_senders: int = MAX_REPLAY_SENDERS,
     ) -> None:
         super().__init__(
-            generator, case_id, description, tags, flags, role=ROLE, seed=NODE_SEED, params=PARAMS
+            generator,
+            case_id,
+            description,
+            tags,
+            flags,
+            role=ROLE,
+            seed=NODE_SEED,
+            params=wire_params(replay_senders),
         )
 
     def peer(self, name: str) -> Identity:

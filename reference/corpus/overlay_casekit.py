@@ -32,6 +32,7 @@ from reference.overlay.ring import distance, to_int
 from reference.overlay.role import ROLE
 from spec.v1 import errors as E
 from spec.v1.base import WireModel
+from spec.v1.envelope import MAX_REPLAY_SENDERS
 from spec.v1.overlay import NodeRef, OverlayParams
 from spec.v1.overlay.commands import CreateRingCommand
 from spec.v1.overlay.messages import Announce, JoinRequest, JoinState, Lookup, Route
@@ -86,7 +87,10 @@ def ref(name: str) -> NodeRef:
 
 def params(bootstrap: str | None = None) -> OverlayParams:
     return OverlayParams(
-        x=NODE_X, y=NODE_Y, bootstrap=None if bootstrap is None else ref(bootstrap)
+        x=NODE_X,
+        y=NODE_Y,
+        bootstrap=None if bootstrap is None else ref(bootstrap),
+        replay_senders=MAX_REPLAY_SENDERS,
     )
 
 

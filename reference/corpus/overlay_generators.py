@@ -11,8 +11,12 @@ Versions:
   answering before or after considering, repair on use with nobody to ask, the
   order of expiring lookups, re-routed joins, probes of pushed-out nodes and
   oversized command arguments.
+  4: the bounded replay window: the node's parameters carry ``replay_senders`` (4096)
+  and its states the entries' ``at`` and ``replay_floors``.
+  5: adds ``overlay/machine/timer-before-due-001``, a running timer fired one tick early.
 - ``overlay-scenarios`` 1: rings built by joins over the simulator, lookups,
   a failure with its repair, a departure.
+  2: the bounded replay window in parameters and states, as ``overlay-cases`` 4.
 """
 
 from collections.abc import Iterable
@@ -23,7 +27,7 @@ from reference.corpus.overlay_cases import overlay_cases
 from reference.corpus.overlay_scenarios import SCENARIO_GENERATOR, scenario_traces
 from spec.v1.trace import Generator, Trace
 
-CASES: Final = Generator(name="overlay-cases", version="3")
+CASES: Final = Generator(name="overlay-cases", version="5")
 
 
 def _cases() -> tuple[Trace, ...]:

@@ -2,8 +2,8 @@
 
 Node references forged in another node's name, table entries that do not fit
 where they are offered, answers to nothing ``a`` asked; join states for
-another join or in another's name, an over-long leaf list; and commands the
-node's state does not allow.
+another join or in another's name, an over-long leaf list; commands the
+node's state does not allow, and a timer fired before it is due.
 """
 
 from collections.abc import Iterator
@@ -16,6 +16,7 @@ from reference.corpus.overlay_casekit import (
     EDGE,
     JOIN_NONCE,
     LOOKUP_NONCE,
+    CaseError,
     OverlayCase,
     identity,
     join_state,
@@ -28,6 +29,7 @@ from spec.v1 import errors as E
 from spec.v1.base import WireModel
 from spec.v1.overlay import NodeRef
 from spec.v1.overlay.commands import CreateRingCommand, JoinCommand, LeaveCommand, LookupCommand
+from spec.v1.overlay.constants import TIMER_PROBE
 from spec.v1.overlay.messages import (
     Announce,
     Departure,
@@ -335,4 +337,27 @@ def _command_refusals(g: Generator) -> Iterator[Trace]:
         error=E.MACHINE_NO_TRANSITION,
         field="command:ping",
     )
+    yield case.trace()
+
+    case = OverlayCase(
+        g,
+        "overlay/machine/timer-before-due-001",
+        "The probe timer, running since create_ring, fired one tick before its due tick: "
+        "refused (no_transition), the timer still running; fired at its due tick, it runs "
+        "the probe round.",
+        EDGE,
+        ("UnexpectedMessage",),
+    )
+    ring(case, "b")
+    due = case.node.timers[TIMER_PROBE]
+    case.timer(
+        TIMER_PROBE,
+        f"fire probe at {due - 1}, one tick early",
+        at=due - 1,
+        error=E.MACHINE_NO_TRANSITION,
+        field=f"timer:{TIMER_PROBE}",
+    )
+    if case.node.timers.get(TIMER_PROBE) != due:
+        raise CaseError(f"{case.case_id}: the refused timer must keep running")
+    case.timer(TIMER_PROBE, f"fire probe at {due}, its due tick")
     yield case.trace()

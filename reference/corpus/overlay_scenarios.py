@@ -20,7 +20,7 @@ from spec.v1.overlay.constants import PROBE_PERIOD, PROBE_TIMEOUT
 from spec.v1.trace import Generator, Trace
 
 NAME: Final = "overlay-scenarios"
-VERSION: Final = "1"
+VERSION: Final = "2"
 SCENARIO_GENERATOR: Final = Generator(name=NAME, version=VERSION)
 
 STATE_EVERY: Final = 8

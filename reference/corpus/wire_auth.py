@@ -59,6 +59,20 @@ def auth_cases(generator: Generator) -> Iterable[Trace]:
         "sender_key",
         "ping claiming to be from b, signed by mallory",
     )
+    if not mallory.node_id < c.node_id:
+        raise CaseError("mallory's node id must sort below c's for wrong-key-lower-id")
+    yield case(
+        "wire/auth/wrong-key-lower-id-001",
+        "mallory claims c's node id, which is above its own (0x95... against 0x25...): the "
+        "frame carries mallory's key and mallory's valid signature, and SHA-256(key)[0:16] "
+        "differs from the claimed id however the two compare; the other direction of "
+        "wrong-key-001, where the key's id is above b's.",
+        ("WrongKey",),
+        envelope_fields(mallory, body, 2, sender=c.node_id),
+        E.AUTH_WRONG_KEY,
+        "sender_key",
+        "ping claiming to be from c, signed by mallory",
+    )
     yield case(
         "wire/auth/bit-flip-r-001",
         "One bit flipped in the R half of b's signature (byte 10, bit 2).",

@@ -312,9 +312,11 @@ VALUE_EDITS: Final = (
 )
 
 
-def value_edit_cases(generator: Generator) -> Iterable[Trace]:
-    """Each of :data:`VALUE_EDITS` in the standard ping from ``b``."""
-    for edit in VALUE_EDITS:
+def value_edit_cases(
+    generator: Generator, edits: Iterable[ValueEdit] = VALUE_EDITS
+) -> Iterable[Trace]:
+    """Each of ``edits`` (by default :data:`VALUE_EDITS`) in the standard ping from ``b``."""
+    for edit in edits:
         base = standard_envelope(edit.seq)
         raw = base.replace(edit.key, edit.value)
         offset = raw.offset_of_value(edit.key) + edit.offset_delta

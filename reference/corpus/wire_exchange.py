@@ -61,11 +61,12 @@ def exchange_cases(generator: Generator) -> Iterable[Trace]:
         generator,
         "wire/ping/seq-boundaries-001",
         "Sequence numbers are accepted at their encoding boundaries and may jump: b sends seq "
-        "0, 23, 24, 255, 256, 65536 and 2**63-1.",
+        "1 (the lowest a sender without an entry may start at), 23, 24, 255, 256, 65536 and "
+        "2**63-1.",
         ("positive", "edge"),
     )
     b_id = case.peer("b")
-    for seq in (0, 23, 24, 255, 256, 65_536, U63_MAX):
+    for seq in (1, 23, 24, 255, 256, 65_536, U63_MAX):
         case.deliver(ping_frame(b_id, seq, nonce=b"nonce-b1"), "b", f"ping from b, seq {seq}")
     yield case.trace()
 

@@ -10,6 +10,9 @@ A scenario with a misbehaving peer states the attack flags it must provoke;
 the generator checks that the recorded node's negative steps map exactly to
 those flags, so a scenario that silently stops exercising its attack fails
 loudly instead of producing a weaker trace.
+
+Versions: 1, the scenarios; 2, the bounded replay window (``replay_senders`` 4096 in the
+parameters, ``at`` and ``replay_floors`` in the states).
 """
 
 from collections.abc import Callable, Iterator, Mapping
@@ -36,7 +39,7 @@ from spec.v1 import wire
 from spec.v1.trace import Generator, Tag, Trace
 
 NAME: Final = "wire-scenarios"
-VERSION: Final = "1"
+VERSION: Final = "2"
 GENERATOR: Final = Generator(name=NAME, version=VERSION)
 
 ROUND: Final = 400

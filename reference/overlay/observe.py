@@ -3,7 +3,7 @@
 from reference.overlay import routing_table
 from reference.overlay.data import OverlayData
 from reference.overlay.ring import to_bytes
-from spec.v1.envelope import SenderSeq
+from spec.v1.envelope import BucketFloor, SenderSeq
 from spec.v1.overlay.state import (
     FailedNode,
     JoinProgress,
@@ -19,7 +19,11 @@ from spec.v1.overlay.state import (
 
 
 def observe(
-    control: str, data: OverlayData, next_seq: int, last_seq: tuple[SenderSeq, ...]
+    control: str,
+    data: OverlayData,
+    next_seq: int,
+    last_seq: tuple[SenderSeq, ...],
+    replay_floors: tuple[BucketFloor, ...],
 ) -> OverlayState:
     assert control in ("idle", "joining", "active", "departed")
     status: Status = control  # type: ignore[assignment]
@@ -29,6 +33,7 @@ def observe(
         status=status,
         next_seq=next_seq,
         last_seq=last_seq,
+        replay_floors=replay_floors,
         smaller=tuple(r[3] for r in reversed(tables.leaf.smaller)),
         larger=tuple(r[3] for r in tables.leaf.larger),
         routing=tuple(

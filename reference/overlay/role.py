@@ -524,7 +524,13 @@ def body_data(identity: Identity, params: WireModel, shared: dict[object, object
 
 
 def _observe(node: Node[OverlayData]) -> WireModel:
-    return observe(node.state.control, node.state.data, node.next_seq, node.window_entries())
+    return observe(
+        node.state.control,
+        node.state.data,
+        node.next_seq,
+        node.window_entries(),
+        node.window_floors(),
+    )
 
 
 ROLE: ProtocolRole[OverlayData] = ProtocolRole(

@@ -19,7 +19,7 @@ from reference.sim.behaviours import (
     Silent,
     flip_first_field,
 )
-from reference.sim.network import EMPTY_PARAMS, LogEntry, NetworkConfig, Simulator, Status
+from reference.sim.network import WIRE_PARAMS, LogEntry, NetworkConfig, Simulator, Status
 from reference.sim.recorder import Recorder
 from reference.sim.runtime import FrameRuntime, Runtime
 from reference.sim.stats import NodeCounts, Stats
@@ -35,8 +35,8 @@ def command(name: str, args: WireModel) -> Command:
 
 
 __all__ = [
-    "EMPTY_PARAMS",
     "PPM",
+    "WIRE_PARAMS",
     "Behaviour",
     "Dropping",
     "Forging",

@@ -6,8 +6,9 @@ same machines, guards and actions as :class:`~reference.sim.runtime.FrameRuntime
 simulator's sender id (the ``link``) stands for the envelope's authenticated
 sender. What differs, and only that:
 
-- no envelope, no signature, no replay window: ``next_seq`` and ``last_seq``
-  of the observable state never move;
+- no envelope, no signature, no replay window: ``next_seq``, ``last_seq`` and
+  ``replay_floors`` of the observable state never move (``replay_senders`` in the
+  parameters is decoded and not used);
 - a role may give an initial-data function of its own for this runtime
   (:data:`BODY_DATA`): the overlay's routes then carry the origin's request as
   an object (:class:`~reference.overlay.carrier.RouteBody`) instead of a

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Generic, NamedTuple
 
+from reference.codec import encode_message
 from reference.identity import Identity
 from reference.sim.behaviours import Behaviour, PeerContext, Send
 from reference.sim.events import Event, EventQueue, Kind
@@ -29,10 +30,12 @@ from reference.sim.stats import NodeCounts, Stats, bump
 from reference.sim.streams import Seed, below, chance, stream
 from reference.sim.topology import LatencyModel, Partition, Point
 from spec.v1 import errors as E
+from spec.v1.envelope import MAX_REPLAY_SENDERS
 from spec.v1.trace import Command, Deliver, FireTimer, Input, NodeSetup, Output
+from spec.v1.wire import WireParams
 
-EMPTY_PARAMS = b"\xa0"
-"""Deterministic CBOR of an empty map: the parameters of a protocol that has none."""
+WIRE_PARAMS = encode_message(WireParams(replay_senders=MAX_REPLAY_SENDERS))
+"""The default parameters of a node: a ``wire`` node's, with the largest replay window."""
 
 NAME = re.compile(r"[a-z][a-z0-9_-]{0,15}")
 """Node names follow the trace format's node names, so any node can be recorded."""
@@ -134,7 +137,7 @@ class Simulator(Generic[N, M]):
         *,
         protocol: str,
         seed: bytes,
-        params: bytes = EMPTY_PARAMS,
+        params: bytes = WIRE_PARAMS,
         at: int = 0,
         coords: Point | None = None,
         behaviour: Behaviour[M] | None = None,

@@ -27,6 +27,7 @@ from reference.sim.bodies import BodyNode, BodyRuntime, ModelCommand
 from reference.sim.network import NetworkConfig, Simulator
 from reference.sim.runtime import FrameRuntime, Runtime, RuntimeWrapper, Sends
 from reference.sim.streams import below
+from spec.v1.envelope import MAX_REPLAY_SENDERS
 from spec.v1.overlay import PROTOCOL, NodeRef, OverlayParams
 from spec.v1.overlay.commands import CreateRingCommand, JoinCommand, LookupCommand
 from spec.v1.overlay.constants import JOIN_TIMEOUT, TIMER_PROBE
@@ -142,7 +143,7 @@ class OverlayNet:
             bootstrap = None
             if i > 0:
                 bootstrap = refs[pick.randrange(max(1, i - lag))] if i > lag else refs[0]
-            params = OverlayParams(x=x, y=y, bootstrap=bootstrap)
+            params = OverlayParams(x=x, y=y, bootstrap=bootstrap, replay_senders=MAX_REPLAY_SENDERS)
             self.sim.add_node(
                 name,
                 protocol=PROTOCOL,

@@ -18,6 +18,7 @@ from spec.v1.types import (
     PublicKey,
     SequenceNumber,
     Signature,
+    Tick,
 )
 
 MAX_FRAME_BYTES: Final = 65_536
@@ -28,6 +29,18 @@ MAX_DEPTH: Final = 16
 
 SIGNING_CONTEXT: Final = "peermarket/envelope"
 """First element of the signing input: separates envelope signatures from any other use of a key."""
+
+MAX_REPLAY_SENDERS: Final = 4096
+"""Largest replay window a node may keep (``replay_senders``): the observable ``last_seq`` cap."""
+
+REPLAY_BUCKETS: Final = 256
+"""Floors a node keeps, one per bucket; a sender's bucket is the first byte of its node id."""
+
+ReplaySenders = Annotated[int, Field(ge=1, le=MAX_REPLAY_SENDERS)]
+"""A node parameter: the most senders whose last sequence number the node keeps."""
+
+Bucket = Annotated[int, Field(ge=0, le=REPLAY_BUCKETS - 1)]
+"""A replay bucket: the first byte of a sender's node id."""
 
 
 class Envelope(WireModel):
@@ -65,12 +78,27 @@ def signing_input_items(
 
 
 class SenderSeq(WireModel):
-    """One replay-window entry: the highest sequence number accepted from a sender.
+    """One replay-window entry: the highest sequence number accepted from a sender, and when.
 
-    Part of every node's observable state, sorted by sender id.
+    Part of every node's observable state (``last_seq``), sorted by sender id.
     """
 
     sender: NodeId
     """The sender's node id."""
     seq: SequenceNumber
     """The highest sequence number accepted from it."""
+    at: Tick
+    """The node's logical time when it accepted that sender's last frame (the entry's recency:
+    a full window evicts the entry with the smallest ``at``)."""
+
+
+class BucketFloor(WireModel):
+    """One non-zero replay floor: no sender of ``bucket`` without an entry is fresh at or below it.
+
+    Part of every node's observable state (``replay_floors``), sorted by bucket.
+    """
+
+    bucket: Bucket
+    """The bucket: the first byte of the node ids it holds."""
+    floor: SequenceNumber
+    """The highest sequence number of any entry evicted from this bucket."""

@@ -144,8 +144,9 @@ AUTH_BAD_SIGNATURE: Final = _code(
 # -- replay: authentic, but not fresh --
 REPLAY_STALE_SEQUENCE: Final = _code(
     "replay.stale_sequence",
-    "Sequence number not above the last one accepted from this sender.",
-    "Sequence numbers strictly increase per sender; a repeat or an older number is a replay.",
+    "Sequence number not above the last one accepted from this sender (or its bucket's floor).",
+    "Sequence numbers strictly increase per sender; a repeat or an older number is a replay, "
+    "and so is a number not above the floor of its bucket from a sender without an entry.",
 )
 
 # -- machine: the message is valid but the protocol state does not allow it now --

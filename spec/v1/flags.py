@@ -122,7 +122,8 @@ FLAGS: Final[tuple[Flag, ...]] = (
         "StaleSequence",
         "replay",
         "A sequence number not above the last accepted one from the "
-        "same sender: a replayed message.",
+        "same sender, or, for a sender without an entry, not above its bucket's floor: "
+        "a replayed message.",
     ),
     _flag("UnsupportedVersion", "protocol", "A wire version the implementation does not speak."),
     _flag("UnknownProtocol", "protocol", "A protocol name outside the spec or the node's role."),

@@ -9,7 +9,13 @@ from typing import Annotated, Final
 from pydantic import Field
 
 from spec.v1.base import WireModel
-from spec.v1.envelope import SenderSeq
+from spec.v1.envelope import (
+    MAX_REPLAY_SENDERS,
+    REPLAY_BUCKETS,
+    BucketFloor,
+    ReplaySenders,
+    SenderSeq,
+)
 from spec.v1.machine import MachineTable, Transition, Trigger, TriggerKind
 from spec.v1.types import NodeId, Nonce, SequenceNumber, Tick
 
@@ -50,7 +56,11 @@ class PingCommand(WireModel):
 
 
 class WireParams(WireModel):
-    """Node parameters of the wire protocol: none."""
+    """Node parameters of the wire protocol: the size of its replay window."""
+
+    replay_senders: ReplaySenders
+    """The most senders whose last sequence number the node keeps (1 to 4096); beyond it the
+    least recently heard sender's entry is evicted into its bucket's floor."""
 
 
 # -- normative observable state --
@@ -70,8 +80,11 @@ class WireState(WireModel):
 
     next_seq: SequenceNumber
     """Sequence number of the next envelope this node sends."""
-    last_seq: Annotated[tuple[SenderSeq, ...], Field(max_length=4096)]
-    """Highest accepted sequence number per sender, sorted by sender id."""
+    last_seq: Annotated[tuple[SenderSeq, ...], Field(max_length=MAX_REPLAY_SENDERS)]
+    """The replay window: per sender kept, the highest accepted sequence number and the tick
+    it was accepted at, sorted by sender id."""
+    replay_floors: Annotated[tuple[BucketFloor, ...], Field(max_length=REPLAY_BUCKETS)]
+    """The non-zero replay floors, sorted by bucket."""
     pending: Annotated[tuple[PendingPing, ...], Field(max_length=MAX_PENDING)]
     """Unanswered pings, sorted by (to, nonce)."""
 

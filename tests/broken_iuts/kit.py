@@ -36,7 +36,7 @@ from spec.v1.wire import Ping, PingCommand, Pong
 
 HERE: Final = Path(__file__).resolve().parent
 PEER: Final = Identity.from_label("peer")
-EMPTY_PARAMS: Final = cbor.encode({})
+WIRE_PARAMS: Final = cbor.encode({"replay_senders": 4096})
 CRASH_TICK: Final = 7
 """Only the ``wire/ping/two-nodes-001`` case has inputs at this tick (broken IUTs' ``--at``)."""
 
@@ -68,7 +68,7 @@ class Recorder:
 
     def node(self, name: str, protocol: str = "wire") -> NodeSetup:
         setup = NodeSetup(
-            name=name, protocol=protocol, seed=seed_from_label(f"node-{name}"), params=EMPTY_PARAMS
+            name=name, protocol=protocol, seed=seed_from_label(f"node-{name}"), params=WIRE_PARAMS
         )
         reply = self.driver.handle(D.CreateNode(op="create_node", node=setup))
         assert isinstance(reply, D.Ok), reply

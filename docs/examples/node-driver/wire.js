@@ -5,11 +5,12 @@
 // the machine decides, before a single field of the node is written.
 
 const { ProtocolError, decode, encode } = require('./cbor');
-const { uint63, bytes, message } = require('./schema');
+const { integer, uint63, bytes, message } = require('./schema');
 const { identityFromSeed, open, seal } = require('./envelope');
 
 const PROTOCOL = 'wire';
 const MAX_PENDING = 64;
+const MAX_REPLAY_SENDERS = 4096n; // the largest replay window (envelope.md "Replay")
 
 const nonce = bytes(8);
 const MESSAGES = new Map([
@@ -17,10 +18,56 @@ const MESSAGES = new Map([
   ['pong', message({ nonce, ping_sent_at: uint63 })],
 ]);
 const COMMANDS = new Map([['ping', message({ to: bytes(16), nonce })]]);
-const PARAMS = message({}); // WireParams has no fields: an empty map
+const PARAMS = message({ replay_senders: integer(1n, MAX_REPLAY_SENDERS) }); // WireParams
 const SPOKEN = new Map([[PROTOCOL, MESSAGES]]); // a wire node speaks wire only
 
 const isPending = (pending, to, nonce) => pending.some((p) => p.to.equals(to) && p.nonce.equals(nonce));
+
+// The replay state (envelope.md "Replay"): at most `bound` entries, one per
+// sender, { sender, seq, at }, and one floor per bucket, where a sender's
+// bucket is the first byte of its node id. Each entry's `at` is the tick
+// its sender's last frame was accepted at.
+class ReplayWindow {
+  constructor(bound) {
+    this.bound = Number(bound);
+    this.entries = new Map(); // sender id (hex) -> { sender, seq, at }
+    this.floors = new Array(256).fill(0n);
+  }
+
+  // Check 10: fresh above the sender's entry, or, without an entry, above
+  // its bucket's floor. Judged on the window as it is, before any eviction.
+  check(sender, seq) {
+    const last = this.entries.get(sender.toString('hex'));
+    const bound = last !== undefined ? last.seq : this.floors[sender[0]];
+    if (seq <= bound) {
+      const what = last !== undefined ? 'the last accepted' : `the floor of bucket ${sender[0]}`;
+      throw new ProtocolError('replay.stale_sequence', 'seq', `${seq} is not above ${bound}, ${what}`);
+    }
+  }
+
+  // Once the whole input is accepted: update the sender's entry, or insert
+  // one, first evicting the least recently accepted entry (smallest `at`,
+  // then the smaller sender id) into its bucket's floor if the window is full.
+  accept(sender, seq, at) {
+    const key = sender.toString('hex');
+    if (!this.entries.has(key) && this.entries.size >= this.bound) {
+      const older = (a, b) => a.at < b.at || (a.at === b.at && Buffer.compare(a.sender, b.sender) < 0);
+      let victim = null;
+      for (const entry of this.entries.values()) if (victim === null || older(entry, victim)) victim = entry;
+      this.entries.delete(victim.sender.toString('hex'));
+      const bucket = victim.sender[0];
+      if (victim.seq > this.floors[bucket]) this.floors[bucket] = victim.seq;
+    }
+    this.entries.set(key, { sender, seq, at });
+  }
+
+  // last_seq sorted by sender; replay_floors: the non-zero floors by bucket.
+  observe() {
+    const lastSeq = [...this.entries.values()].sort((a, b) => Buffer.compare(a.sender, b.sender));
+    const floors = this.floors.flatMap((floor, bucket) => (floor > 0n ? [{ bucket, floor }] : []));
+    return { last_seq: lastSeq, replay_floors: floors };
+  }
+}
 
 // The table `wire.node`: one state, `active`, so every row has source and
 // target `active`. Guards and actions are pure functions of the pending
@@ -69,10 +116,10 @@ function step(pending, trigger, event) {
 
 class WireNode {
   constructor(seed, params) {
-    PARAMS(decode(params), 'params');
+    const { replay_senders: bound } = PARAMS(decode(params), 'params');
     this.identity = identityFromSeed(seed);
     this.nextSeq = 1n; // the first envelope carries seq 1, so 0 is never sent
-    this.lastSeq = new Map(); // sender id (hex) -> { sender, seq }: the replay window
+    this.replay = new ReplayWindow(bound);
     this.pending = []; // unanswered pings: { to, nonce }
   }
 
@@ -83,12 +130,8 @@ class WireNode {
     let admit = null;
     if (input.kind === 'deliver') {
       const envelope = open(input.frame, SPOKEN);
-      const key = envelope.sender.toString('hex');
-      const last = this.lastSeq.get(key);
-      if (last !== undefined && envelope.seq <= last.seq) {
-        throw new ProtocolError('replay.stale_sequence', 'seq', `${envelope.seq} <= ${last.seq}`);
-      }
-      admit = [key, { sender: envelope.sender, seq: envelope.seq }];
+      this.replay.check(envelope.sender, envelope.seq);
+      admit = [envelope.sender, envelope.seq, at];
       trigger = `message:${envelope.type}`;
       event = { at, signer: envelope.sender, body: envelope.body };
     } else if (input.kind === 'command') {
@@ -108,16 +151,16 @@ class WireNode {
       frame: seal(this.identity, PROTOCOL, type, body, this.nextSeq + BigInt(i)),
     }));
     this.nextSeq += BigInt(emits.length);
-    if (admit) this.lastSeq.set(...admit);
+    if (admit) this.replay.accept(...admit);
     this.pending = pending;
     return outputs;
   }
 
-  // WireState, deterministic CBOR: last_seq sorted by sender, pending by (to, nonce).
+  // WireState, deterministic CBOR: last_seq sorted by sender, replay_floors
+  // by bucket, pending by (to, nonce).
   observe() {
-    const lastSeq = [...this.lastSeq.values()].sort((a, b) => Buffer.compare(a.sender, b.sender));
     const pending = [...this.pending].sort((a, b) => Buffer.compare(a.to, b.to) || Buffer.compare(a.nonce, b.nonce));
-    return encode({ next_seq: this.nextSeq, last_seq: lastSeq, pending });
+    return encode({ next_seq: this.nextSeq, ...this.replay.observe(), pending });
   }
 }
 

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from spec.v1.base import WireModel
-from spec.v1.envelope import SenderSeq
+from spec.v1.envelope import MAX_REPLAY_SENDERS, REPLAY_BUCKETS, BucketFloor, SenderSeq
 from spec.v1.overlay.constants import (
     LEAF_HALF,
     LEAF_SIZE,
@@ -126,8 +126,11 @@ class OverlayState(WireModel):
     """The node's state in the table."""
     next_seq: SequenceNumber
     """Sequence number of the next envelope this node sends."""
-    last_seq: Annotated[tuple[SenderSeq, ...], Field(max_length=4096)]
-    """Highest accepted sequence number per sender, sorted by sender id."""
+    last_seq: Annotated[tuple[SenderSeq, ...], Field(max_length=MAX_REPLAY_SENDERS)]
+    """The replay window: per sender kept, the highest accepted sequence number and the tick
+    it was accepted at, sorted by sender id."""
+    replay_floors: Annotated[tuple[BucketFloor, ...], Field(max_length=REPLAY_BUCKETS)]
+    """The non-zero replay floors, sorted by bucket."""
     smaller: Annotated[tuple[NodeRef, ...], Field(max_length=LEAF_HALF)]
     """The leaf set's predecessors in ring order: the farthest first, the nearest last."""
     larger: Annotated[tuple[NodeRef, ...], Field(max_length=LEAF_HALF)]
