@@ -216,8 +216,13 @@ def render_flags(trace: Trace) -> Table | None:
     return flags
 
 
-def render_cast(trace: Trace) -> Table:
-    """The nodes under test (name, protocol, node id, seed and params) and the named peers."""
+PEERS_SHOWN: Final = 12
+"""Peers the condensed views list; the rest are counted (``--json`` names them all)."""
+
+
+def render_cast(trace: Trace, peers_shown: int | None = None) -> Table:
+    """The nodes under test (name, protocol, node id, seed and params) and the named peers
+    (the first ``peers_shown`` of them and a count of the rest, when given)."""
     header = trace.content.header
     cast = Table(title="nodes and peers")
     cast.add_column("name")
@@ -233,8 +238,11 @@ def render_cast(trace: Trace) -> Table:
             Identity.from_seed(node.seed).node_id.hex(),
             f"seed {node.seed.hex()[:16]}…, params {escape(shown)}",
         )
-    for peer in header.peers:
+    listed = header.peers if peers_shown is None else header.peers[:peers_shown]
+    for peer in listed:
         cast.add_row(peer.name, "peer", peer.node_id.hex(), "")
+    if len(listed) < len(header.peers):
+        cast.add_row("…", f"{len(header.peers) - len(listed)} more peers", "", "")
     return cast
 
 
@@ -324,7 +332,8 @@ def print_outline(
 ) -> None:
     """The file's path, the header, flags and nodes, one line per step, then ``hint``."""
     _print_file(console, path)
-    _print_parts(console, render_summary(trace), render_flags(trace), render_cast(trace))
+    cast = render_cast(trace, PEERS_SHOWN)
+    _print_parts(console, render_summary(trace), render_flags(trace), cast)
     for line in outline_lines(trace):
         console.print(Text(line), soft_wrap=True)
     _print_parts(console, render_problems(trace, path))
@@ -335,5 +344,6 @@ def print_outline(
 def print_step(console: Console, trace: Trace, number: int, path: Path | None = None) -> None:
     """The file's path, the header and nodes, then step ``number`` (1-based) in full."""
     _print_file(console, path)
-    _print_parts(console, render_summary(trace), render_cast(trace), render_step(trace, number))
+    cast = render_cast(trace, PEERS_SHOWN)
+    _print_parts(console, render_summary(trace), cast, render_step(trace, number))
     _print_parts(console, render_problems(trace, path))

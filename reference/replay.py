@@ -58,10 +58,6 @@ class Window(NamedTuple):
         """The sender's ``(seq, at)``, or None when the window holds no entry for it."""
         return self.buckets.get(bucket_of(sender), _NO_ENTRIES).get(sender)
 
-    def floor(self, bucket: int) -> int:
-        """The floor of ``bucket`` (0 until an entry of the bucket is evicted)."""
-        return self.floors.get(bucket, 0)
-
     def entries(self) -> Iterator[tuple[bytes, int, int]]:
         """Every entry as ``(sender, seq, at)``, sorted by sender id."""
         for key in sorted(self.buckets):
@@ -82,12 +78,6 @@ def empty(bound: int) -> Window:
 
 EMPTY: Final = empty(MAX_REPLAY_SENDERS)
 """An empty window of the largest bound."""
-
-
-def is_fresh(window: Window, sender: bytes, seq: int) -> bool:
-    """Whether ``seq`` is fresh for ``sender``: above its entry, else above its bucket's floor."""
-    entry = window.get(sender)
-    return seq > (window.floor(bucket_of(sender)) if entry is None else entry[0])
 
 
 def admit(window: Window, sender: bytes, seq: int, at: int) -> Window:

@@ -27,10 +27,14 @@ Versions:
   the least recent entry, floors per bucket, ties, freshness judged before eviction, a
   window of one sender, and a first frame with seq 0.
   5: adds ``wire/auth/wrong-key-lower-id-001``, a key whose id is below the claimed sender's.
+  6: adds ``wire/replay/large-window-001`` (``large_window_cases``), a window of 257 entries
+  that fills and then evicts: the bound holds past 256 entries.
 - ``wire-exchange`` 1: the machine's refusals and the positive conversations.
   2: the undefined command is flagged ``UnknownCommand`` (was ``UnexpectedMessage``).
   3: the bounded replay window in parameters and states; ``seq-boundaries`` starts at
   seq 1 (a first frame with seq 0 is stale).
+  4: adds ``wire/machine/other-role-command-001``, an overlay command given to a wire node:
+  refused by its name before its arguments are decoded.
 """
 
 from collections.abc import Callable, Iterable
@@ -45,13 +49,13 @@ from reference.corpus.wire_codec_values import value_edit_cases
 from reference.corpus.wire_envelope import envelope_schema_cases
 from reference.corpus.wire_exchange import exchange_cases
 from reference.corpus.wire_machine import machine_cases
-from reference.corpus.wire_replay import bounded_window_cases, replay_cases
+from reference.corpus.wire_replay import bounded_window_cases, large_window_cases, replay_cases
 from reference.corpus.wire_strict_sig import strict_signature_cases
 from spec.v1.trace import Generator, Trace
 
 CODEC: Final = Generator(name="wire-codec", version="5")
-ENVELOPE: Final = Generator(name="wire-envelope", version="5")
-EXCHANGE: Final = Generator(name="wire-exchange", version="3")
+ENVELOPE: Final = Generator(name="wire-envelope", version="6")
+EXCHANGE: Final = Generator(name="wire-exchange", version="4")
 
 
 def codec_traces() -> Iterable[Trace]:
@@ -67,6 +71,7 @@ def envelope_traces() -> Iterable[Trace]:
     yield from body_cases(ENVELOPE)
     yield from replay_cases(ENVELOPE)
     yield from bounded_window_cases(ENVELOPE)
+    yield from large_window_cases(ENVELOPE)
 
 
 def exchange_traces() -> Iterable[Trace]:

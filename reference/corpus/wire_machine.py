@@ -149,6 +149,25 @@ def machine_cases(generator: Generator) -> Iterable[Trace]:
 
     case = Case(
         generator,
+        "wire/machine/other-role-command-001",
+        "The local command 'join', which only the overlay role defines, with the arguments of "
+        "a ping (not a join's): a wire node refuses the name before it decodes the arguments, "
+        "so the error is machine.no_transition, not a decoding error.",
+        ATTACK,
+        ("UnknownCommand",),
+    )
+    case.peer("b")
+    case.command(
+        "join",
+        to_b,
+        "command 'join' with a ping's arguments",
+        error=E.MACHINE_NO_TRANSITION,
+        field="command:join",
+    )
+    yield case.trace()
+
+    case = Case(
+        generator,
         "wire/machine/timer-not-running-001",
         "The timer 'retry' fires, but a wire node never starts a timer.",
         ATTACK,

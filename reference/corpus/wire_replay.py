@@ -3,7 +3,8 @@
 Sequence numbers strictly increase per authenticated sender. These cases
 replay an accepted frame, reuse or lower a sequence number, relay a replay
 over another link, and check that a rejected frame (unexpected, or forged)
-never advances the sender's window.
+never advances the sender's window. The bounded-window cases fill windows of
+2, 1 and 257 entries: eviction, floors per bucket, and their order.
 """
 
 from collections.abc import Iterable
@@ -324,4 +325,44 @@ def bounded_window_cases(generator: Generator) -> Iterable[Trace]:
         control=first,
     )
     case.deliver(first, "b", "ping from b, seq 1")
+    yield case.trace()
+
+
+def large_window_cases(generator: Generator) -> Iterable[Trace]:
+    """A window of more entries than one byte counts: the bound holds past 256 entries."""
+    bound = 257
+    senders = [identity(f"w{i:03d}") for i in range(bound + 1)]
+    first = senders[0]
+    case = Case(
+        generator,
+        "wire/replay/large-window-001",
+        f"With replay_senders {bound}, {bound} senders fill the window without an eviction "
+        f"and the {bound + 1}th evicts the least recent, w000, raising its bucket's floor to "
+        "its seq 3: the bound holds past 256 entries (a count of entries kept in one byte "
+        "would wrap before reaching it, and never evict). w000's accepted frame replayed is "
+        "then stale.",
+        ATTACK,
+        ("StaleSequence",),
+        replay_senders=bound,
+    )
+    replayed = ping_frame(first, 3)
+    for i, who in enumerate(senders):
+        seq = 3 if who is first else 1
+        name = f"w{i:03d}"
+        if i == bound:
+            note = f"ping from {name}, seq 1: the window is full; evicts w000, its floor 3"
+        elif i == bound - 1:
+            note = f"ping from {name}, seq 1: the window now holds {bound} entries, no eviction"
+        else:
+            note = f"ping from {name}, seq {seq}"
+        frame = replayed if who is first else ping_frame(who, seq)
+        case.deliver(frame, name, note, record_state=i == bound)
+    case.deliver(
+        replayed,
+        "w000",
+        "w000's seq 3 frame again: no entry, not above its bucket's floor",
+        error=E.REPLAY_STALE_SEQUENCE,
+        field="seq",
+        control=ping_frame(first, 4, nonce=b"nonce-w4"),
+    )
     yield case.trace()
