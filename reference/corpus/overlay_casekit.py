@@ -85,10 +85,10 @@ def ref(name: str) -> NodeRef:
     return NodeRef(id=identity(name).node_id, x=x, y=y)
 
 
-def params(bootstrap: str | None = None) -> OverlayParams:
+def params(bootstrap: str | None = None, x: int = NODE_X, y: int = NODE_Y) -> OverlayParams:
     return OverlayParams(
-        x=NODE_X,
-        y=NODE_Y,
+        x=x,
+        y=y,
         bootstrap=None if bootstrap is None else ref(bootstrap),
         replay_senders=MAX_REPLAY_SENDERS,
     )
@@ -128,7 +128,9 @@ class OverlayCase(CaseRecorder[OverlayData]):
         flags: tuple[str, ...] = (),
         *,
         bootstrap: str | None = None,
+        at: tuple[int, int] = (NODE_X, NODE_Y),
     ) -> None:
+        """``at``: a's coordinates (its parameters), (500, 500) unless a case needs others."""
         super().__init__(
             generator,
             case_id,
@@ -137,8 +139,9 @@ class OverlayCase(CaseRecorder[OverlayData]):
             flags,
             role=ROLE,
             seed=NODE_SEED,
-            params=encode_message(params(bootstrap)),
+            params=encode_message(params(bootstrap, *at)),
         )
+        self._coordinates = at
         self._remotes: dict[str, Peer] = {}
         if bootstrap is not None:
             self.peer(bootstrap)
@@ -149,7 +152,8 @@ class OverlayCase(CaseRecorder[OverlayData]):
 
     @property
     def self_ref(self) -> NodeRef:
-        return ref(NODE)
+        x, y = self._coordinates
+        return NodeRef(id=identity(NODE).node_id, x=x, y=y)
 
     def peer(self, name: str) -> Peer:
         """The peer ``name`` (one object per case, so its sequence numbers run on)."""

@@ -8,8 +8,11 @@ what they share (the case builder, the peers, the ring) is in
 
 from collections.abc import Iterator
 
+from reference.corpus.overlay_announce_cases import announce_cases
 from reference.corpus.overlay_attack_cases import routed_attack_cases
+from reference.corpus.overlay_forget_cases import forget_cases
 from reference.corpus.overlay_join_cases import join_cases
+from reference.corpus.overlay_neighbourhood_cases import neighbourhood_cases
 from reference.corpus.overlay_probe_cases import probe_cases
 from reference.corpus.overlay_refusal_cases import refusal_cases
 from reference.corpus.overlay_ring_cases import ring_cases
@@ -26,3 +29,6 @@ def overlay_cases(generator: Generator) -> Iterator[Trace]:
     yield from routed_attack_cases(generator)
     yield from refusal_cases(generator)
     yield from rule_cases(generator)
+    yield from neighbourhood_cases(generator)
+    yield from forget_cases(generator)
+    yield from announce_cases(generator)

@@ -14,6 +14,9 @@ Versions:
   4: the bounded replay window: the node's parameters carry ``replay_senders`` (4096)
   and its states the entries' ``at`` and ``replay_floors``.
   5: adds ``overlay/machine/timer-before-due-001``, a running timer fired one tick early.
+  6: adds the neighbourhood set's boundary (``overlay/neighbourhood/*``), departures of
+  a stranger and of the node itself, and the boundaries of the announcement test
+  (``overlay/ring/announce-*``).
 - ``overlay-scenarios`` 1: rings built by joins over the simulator, lookups,
   a failure with its repair, a departure.
   2: the bounded replay window in parameters and states, as ``overlay-cases`` 4.
@@ -27,7 +30,7 @@ from reference.corpus.overlay_cases import overlay_cases
 from reference.corpus.overlay_scenarios import SCENARIO_GENERATOR, scenario_traces
 from spec.v1.trace import Generator, Trace
 
-CASES: Final = Generator(name="overlay-cases", version="5")
+CASES: Final = Generator(name="overlay-cases", version="6")
 
 
 def _cases() -> tuple[Trace, ...]:

@@ -29,6 +29,7 @@ Versions:
   5: adds ``wire/auth/wrong-key-lower-id-001``, a key whose id is below the claimed sender's.
   6: adds ``wire/replay/large-window-001`` (``large_window_cases``), a window of 257 entries
   that fills and then evicts: the bound holds past 256 entries.
+  7: adds ``wire/auth/key-not-on-curve-001``, a sender key that is no point at all.
 - ``wire-exchange`` 1: the machine's refusals and the positive conversations.
   2: the undefined command is flagged ``UnknownCommand`` (was ``UnexpectedMessage``).
   3: the bounded replay window in parameters and states; ``seq-boundaries`` starts at
@@ -54,7 +55,7 @@ from reference.corpus.wire_strict_sig import strict_signature_cases
 from spec.v1.trace import Generator, Trace
 
 CODEC: Final = Generator(name="wire-codec", version="5")
-ENVELOPE: Final = Generator(name="wire-envelope", version="6")
+ENVELOPE: Final = Generator(name="wire-envelope", version="7")
 EXCHANGE: Final = Generator(name="wire-exchange", version="4")
 
 

@@ -300,6 +300,19 @@ def strict_signature_cases(generator: Generator) -> Iterable[Trace]:
         "ping from b with S + L",
     )
 
+    off_curve = next(key for y in range(2, 1000) if ed.decode(key := _encoding(y, 0)) is None)
+    yield case(
+        "wire/auth/key-not-on-curve-001",
+        f"A ping under the sender key {off_curve.hex()} (y = {ed.encoded_y(off_curve)}, below "
+        "p, for which no x solves the curve equation: not a point at all), whose id is the "
+        "sender, with b's signature bytes. A key that is not a point fails signature "
+        "verification (auth.bad_signature), also where a library refuses it on import.",
+        ("NotOnCurve",),
+        _fields(off_curve, valid),
+        False,
+        "ping under a key that is not a curve point",
+    )
+
     message = _signing_input(b.public_key)
     r = b_secret.nonce(message)
     shifted = ed.encode(ed.multiply(r, ed.BASE) + ed.T8)

@@ -180,6 +180,12 @@ FLAGS: Final[tuple[Flag, ...]] = (
         "A signature that satisfies the cofactored equation [8][S]B = [8]R + [8][k]A but not the "
         "cofactorless one the spec requires: R is off by a point of small order.",
     ),
+    _flag(
+        "NotOnCurve",
+        "malformed",
+        "A public key whose 32 bytes decode to no point of the curve (no x solves the curve "
+        "equation for its y): not a key at all, whatever a library does with it on import.",
+    ),
 )
 
 BY_NAME: Final[dict[str, Flag]] = {flag.name: flag for flag in FLAGS}
