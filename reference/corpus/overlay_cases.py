@@ -11,13 +11,18 @@ from collections.abc import Iterator
 from reference.corpus.overlay_announce_cases import announce_cases
 from reference.corpus.overlay_attack_cases import routed_attack_cases
 from reference.corpus.overlay_forget_cases import forget_cases
+from reference.corpus.overlay_forwarding_cases import forwarding_cases
 from reference.corpus.overlay_join_cases import join_cases
+from reference.corpus.overlay_leafset_cases import leafset_cases
+from reference.corpus.overlay_maintenance_cases import maintenance_cases
 from reference.corpus.overlay_neighbourhood_cases import neighbourhood_cases
 from reference.corpus.overlay_probe_cases import probe_cases
 from reference.corpus.overlay_refusal_cases import refusal_cases
+from reference.corpus.overlay_repair_cases import repair_cases
 from reference.corpus.overlay_ring_cases import ring_cases
 from reference.corpus.overlay_route_cases import route_cases
 from reference.corpus.overlay_rule_cases import rule_cases
+from reference.corpus.overlay_slots_cases import slots_cases
 from spec.v1.trace import Generator, Trace
 
 
@@ -32,3 +37,8 @@ def overlay_cases(generator: Generator) -> Iterator[Trace]:
     yield from neighbourhood_cases(generator)
     yield from forget_cases(generator)
     yield from announce_cases(generator)
+    yield from leafset_cases(generator)
+    yield from maintenance_cases(generator)
+    yield from slots_cases(generator)
+    yield from repair_cases(generator)
+    yield from forwarding_cases(generator)

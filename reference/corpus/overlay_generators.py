@@ -17,6 +17,11 @@ Versions:
   6: adds the neighbourhood set's boundary (``overlay/neighbourhood/*``), departures of
   a stranger and of the node itself, and the boundaries of the announcement test
   (``overlay/ring/announce-*``).
+  7: 67 cases found by mutation testing: the leaf set's range and its wrap around 0,
+  slot and M boundaries, announcements' edges, maintenance rounds, repair targets,
+  failed-list and mending bounds, timers that fire late or early, mismatched
+  answers, join positions; and the refill that offers L's own members (which
+  changed ``overlay/ring/leaf-list-two-refs-001``).
 - ``overlay-scenarios`` 1: rings built by joins over the simulator, lookups,
   a failure with its repair, a departure.
   2: the bounded replay window in parameters and states, as ``overlay-cases`` 4.
@@ -30,7 +35,7 @@ from reference.corpus.overlay_cases import overlay_cases
 from reference.corpus.overlay_scenarios import SCENARIO_GENERATOR, scenario_traces
 from spec.v1.trace import Generator, Trace
 
-CASES: Final = Generator(name="overlay-cases", version="6")
+CASES: Final = Generator(name="overlay-cases", version="7")
 
 
 def _cases() -> tuple[Trace, ...]:

@@ -62,12 +62,13 @@ def learn_leaf(
     data: OverlayData, tables: Tables, listed: Iterable[tuple[int, NodeRef]], now: int
 ) -> Tables:
     """``tables`` after considering the members of a leaf list, ``(id, wire)`` pairs, for
-    the leaf set only, skipping nodes declared failed."""
+    the leaf set only, skipping nodes declared failed.
+
+    Each side is offered every listed node it does not hold: a node on one side only
+    may still belong on the other (in a ring of at most 17 nodes it does)."""
     origin = tables.me[0]
     leaf = tables.leaf
-    skip = {r[0] for r in leaf.smaller}
-    skip.update(r[0] for r in leaf.larger)
-    skip.add(origin)
+    skip = {origin}
     if data.failed:
         skip.update(blocked(data.failed, now))
     ref = data.carrier.ref

@@ -160,9 +160,14 @@ def forget(tables: Tables, node: int, fill: bool = True) -> tuple[Tables, Vacate
 
 
 def refill(tables: Tables) -> Tables:
-    """The leaf set after considering every node of the routing table and of M for it."""
+    """The leaf set after considering every node of L, of the routing table and of M for it.
+
+    L's own members come first: a node held by one side only (learned from a leaf list,
+    so in no other table) may belong on the side that lost a member."""
     origin = tables.me[0]
     leaf = tables.leaf
+    for ref in (*leaf.larger, *leaf.smaller):
+        leaf = leafset.insert(leaf, origin, ref)
     for _, _, ref in routing_table.entries(tables.table):
         leaf = leafset.insert(leaf, origin, ref)
     for ref in tables.neighbours.refs:

@@ -27,6 +27,6 @@ RELEASES: Final[tuple[Release, ...]] = (
     Release("1.0.0", "8c3446f22093de8f397f39b1bb4b20c4e3871b494d51bf9dd6c42efb9899cf70"),
     # Taken from commit 3d9c1c1, the last before routing-table maintenance.
     Release("1.1.0", "f38420a5f8f0233b82d5ea9112878cfe258fc4f7d4b8a6b59ba6958937be5f60"),
-    Release("1.2.0", "4f5360faa07413dafda8017deadebf1c9ac6bdd6405b63456dba644c57620be7"),
+    Release("1.2.0", "822496cdcecd42eccef0ea7fa042016f3608e449fc8eeafa4bd448311420b6ec"),
 )
 """Every release, oldest first; the last is the current :data:`spec.v1.SPEC_VERSION`."""
