@@ -1,5 +1,8 @@
 """The ``peermarket`` command: its help lists the commands, and the self-check passes."""
 
+import subprocess
+import sys
+
 import pytest
 from click.testing import CliRunner
 
@@ -67,3 +70,20 @@ def test_selfcheck_fails_when_a_check_fails(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_unknown_command_is_an_error() -> None:
     assert CliRunner().invoke(main, ["no-such-command"]).exit_code != 0
+
+
+def test_python_dash_m_conformance_is_the_same_command() -> None:
+    """Without the console script on PATH, ``python -m conformance`` must still work."""
+    done = subprocess.run(
+        [sys.executable, "-m", "conformance", "corpus", "list", "--protocol", "wire", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert '"wire/' in done.stdout
+    usage = subprocess.run(
+        [sys.executable, "-m", "conformance", "--help"], capture_output=True, text=True, check=False
+    )
+    assert usage.stdout.startswith("Usage: peermarket "), usage.stdout[:80]

@@ -1,0 +1,5 @@
+"""``python -m conformance``: the ``peermarket`` command, for when the script is not on PATH."""
+
+from conformance.cli import main
+
+main(prog_name="peermarket")
