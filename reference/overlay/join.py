@@ -66,11 +66,6 @@ def absorb(data: OverlayData, state: JoinState, now: int) -> OverlayData:
     return data._replace(tables=learn(data, refs, now), join=Join(join.nonce, answered, root_hop))
 
 
-def complete(join: Join) -> bool:
-    """The root's state and those of every hop before it have arrived."""
-    return join.root_hop is not None and all(h in join.answered for h in range(join.root_hop + 1))
-
-
 def finish(data: OverlayData, now: int) -> tuple[OverlayData, tuple[Effect, ...]]:
     """Become active: announce to every node of L, R and M (by id), start probing."""
     finished = data._replace(join=None, hops=())

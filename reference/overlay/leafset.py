@@ -151,8 +151,3 @@ def closest(leaf: LeafSet, me: Ref, key: int) -> Ref:
                 best = r
                 best_d = d
     return best
-
-
-def farthest(side: Side) -> Ref | None:
-    """The member of one side farthest from the node (``None`` for an empty side)."""
-    return side[-1] if side else None

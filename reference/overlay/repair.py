@@ -60,7 +60,7 @@ def declare_failed(
     lost_smaller = lost_larger = False
     slots: list[tuple[int, int]] = []
     for node in dead:
-        tables, where = forget(tables, node, fill=False)
+        tables, where = forget(tables, node)
         lost_smaller |= where.smaller
         lost_larger |= where.larger
         if where.slot is not None:

@@ -8,7 +8,6 @@ references arrive. Nodes declared failed are kept out by the caller (see
 :mod:`reference.overlay.repair`).
 """
 
-from collections.abc import Iterable
 from typing import NamedTuple
 
 from reference.overlay import leafset, neighbourhood, routing_table
@@ -116,12 +115,6 @@ def _side(
     return (*side, ref)
 
 
-def consider_all(tables: Tables, refs: Iterable[Ref]) -> Tables:
-    for ref in refs:
-        tables = consider(tables, ref)
-    return tables
-
-
 class Vacated(NamedTuple):
     """Where a forgotten node was: leaf-set sides and routing-table slot."""
 
@@ -135,13 +128,12 @@ class Vacated(NamedTuple):
         return self.smaller or self.larger or self.slot is not None or self.neighbour
 
 
-def forget(tables: Tables, node: int, fill: bool = True) -> tuple[Tables, Vacated]:
+def forget(tables: Tables, node: int) -> tuple[Tables, Vacated]:
     """The tables without ``node`` (declared failed or departed), and where it was.
 
-    A leaf set that lost a member is refilled at once (unless ``fill`` is false:
-    the caller refills after several removals) from the routing table and the
-    neighbourhood set, so that a side short of LEAF_HALF members still means the
-    node knows nobody else.
+    The leaf set is not refilled here: a node declares several nodes failed at once
+    and refills once, after removing them all (:func:`refill`), so that a side short
+    of LEAF_HALF members still means the node knows nobody else.
     """
     me = tables.me
     old_leaf = tables.leaf
@@ -153,10 +145,7 @@ def forget(tables: Tables, node: int, fill: bool = True) -> tuple[Tables, Vacate
     where = Vacated(smaller, larger, vacated_slot, neighbours is not tables.neighbours)
     if not where.anywhere:
         return tables, where
-    forgotten = Tables(me, leaf, table, neighbours)
-    if fill and (smaller or larger):
-        forgotten = refill(forgotten)
-    return forgotten, where
+    return Tables(me, leaf, table, neighbours), where
 
 
 def refill(tables: Tables) -> Tables:
