@@ -24,11 +24,11 @@ from typing import Final
 
 from reference.codec import encode_message
 from reference.corpus.casekit import ATTACK, EDGE, CaseError, CaseRecorder
-from reference.envelope import seal
+from reference.envelope import open_envelope, seal
 from reference.identity import Identity, seed_from_label
 from reference.node import Node
 from reference.overlay.data import OverlayData
-from reference.overlay.ring import distance, to_int
+from reference.overlay.ring import digit, distance, shl, to_int
 from reference.overlay.role import ROLE
 from spec.v1 import errors as E
 from spec.v1.base import WireModel
@@ -36,6 +36,7 @@ from spec.v1.envelope import MAX_REPLAY_SENDERS
 from spec.v1.overlay import NodeRef, OverlayParams
 from spec.v1.overlay.commands import CreateRingCommand
 from spec.v1.overlay.messages import Announce, JoinRequest, JoinState, Lookup, Route
+from spec.v1.registry import MESSAGES
 from spec.v1.trace import FireTimer, Generator, Output, Tag
 
 NODE: Final = "a"
@@ -48,23 +49,30 @@ LOOKUP_NONCE: Final = b"lookup01"
 
 __all__ = [
     "ATTACK",
+    "A_ID",
     "EDGE",
     "JOIN_NONCE",
     "LOOKUP_NONCE",
     "CaseError",
     "OverlayCase",
     "Peer",
+    "body_of",
     "closest",
     "identity",
     "join_inner",
     "join_state",
     "joiner_near",
+    "kinds",
     "lookup_inner",
+    "lookup_route",
     "nonce_of",
     "params",
     "ref",
+    "refuse",
     "ring",
     "route",
+    "sent",
+    "slot_of",
 ]
 
 
@@ -248,3 +256,42 @@ def join_state(
         leaf=tuple(ref(n) for n in leaf),
         neighbours=(),
     )
+
+
+# -- reading what a node sent -------------------------------------------------------------
+
+
+def sent(outputs: tuple[Output, ...]) -> tuple[tuple[str, bytes], ...]:
+    """(message type, recipient) of each output, in order."""
+    return tuple((open_envelope(o.frame, MESSAGES).envelope.type, o.to) for o in outputs)
+
+
+def body_of(output: Output) -> WireModel:
+    return open_envelope(output.frame, MESSAGES).body
+
+
+def kinds(outputs: tuple[Output, ...]) -> list[str]:
+    """The message type of each output, in order."""
+    return [kind for kind, _ in sent(outputs)]
+
+
+def slot_of(name: str) -> tuple[int, int]:
+    """The routing-table slot (row, column) of ``name`` in a's table."""
+    n = to_int(identity(name).node_id)
+    row = shl(A_ID, n)
+    return row, digit(n, row)
+
+
+def refuse(case: OverlayCase, sender: str, body: WireModel, note: str, field: str) -> None:
+    """``sender``'s ``body`` is refused by a's guard (``machine.guard_rejected``)."""
+    case.send(sender, body, note, error=E.MACHINE_GUARD_REJECTED, field=field)
+
+
+def lookup_route(case: OverlayCase, key: bytes, token: int, label: str) -> Route:
+    """c's route (hops 1) of d's lookup of ``key`` with nonce ``label``."""
+    d = case.peer("d")
+    return route(key, 1, token, lookup_inner(d, key, label.encode()[:8].ljust(8, b".")))
+
+
+A_ID: Final = to_int(identity(NODE).node_id)
+"""a's id as an integer."""

@@ -16,6 +16,7 @@ from reference.corpus.overlay_join_cases import join_cases
 from reference.corpus.overlay_leafset_cases import leafset_cases
 from reference.corpus.overlay_maintenance_cases import maintenance_cases
 from reference.corpus.overlay_neighbourhood_cases import neighbourhood_cases
+from reference.corpus.overlay_pending_cases import pending_cases
 from reference.corpus.overlay_probe_cases import probe_cases
 from reference.corpus.overlay_refusal_cases import refusal_cases
 from reference.corpus.overlay_repair_cases import repair_cases
@@ -41,4 +42,5 @@ def overlay_cases(generator: Generator) -> Iterator[Trace]:
     yield from maintenance_cases(generator)
     yield from slots_cases(generator)
     yield from repair_cases(generator)
+    yield from pending_cases(generator)
     yield from forwarding_cases(generator)

@@ -5,8 +5,9 @@ Each row pairs a version with the fingerprint of its schemas directory and its
 corpus (the hash is defined in ``conformance.fingerprint``). The test suite
 recomputes the fingerprint of the tree and fails when it matches no row for
 :data:`spec.v1.SPEC_VERSION`: a schema or corpus change without a new version.
-Rows are appended, never edited; ``prose/versioning.md`` has the history of
-what each version changed.
+Rows are appended; the last may be amended until its version is released, and
+a released row is never edited (``prose/versioning.md``, which also has the
+history of what each version changed).
 """
 
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ RELEASES: Final[tuple[Release, ...]] = (
     Release("1.0.0", "8c3446f22093de8f397f39b1bb4b20c4e3871b494d51bf9dd6c42efb9899cf70"),
     # Taken from commit 3d9c1c1, the last before routing-table maintenance.
     Release("1.1.0", "f38420a5f8f0233b82d5ea9112878cfe258fc4f7d4b8a6b59ba6958937be5f60"),
+    # Amended while in progress from commit b4e7bc9; released 2026-12-01.
     Release("1.2.0", "822496cdcecd42eccef0ea7fa042016f3608e449fc8eeafa4bd448311420b6ec"),
 )
 """Every release, oldest first; the last is the current :data:`spec.v1.SPEC_VERSION`."""
