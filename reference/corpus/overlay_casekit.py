@@ -65,13 +65,13 @@ __all__ = [
     "kinds",
     "lookup_inner",
     "lookup_route",
+    "messages_sent",
     "nonce_of",
     "params",
     "ref",
     "refuse",
     "ring",
     "route",
-    "sent",
     "slot_of",
 ]
 
@@ -261,7 +261,7 @@ def join_state(
 # -- reading what a node sent -------------------------------------------------------------
 
 
-def sent(outputs: tuple[Output, ...]) -> tuple[tuple[str, bytes], ...]:
+def messages_sent(outputs: tuple[Output, ...]) -> tuple[tuple[str, bytes], ...]:
     """(message type, recipient) of each output, in order."""
     return tuple((open_envelope(o.frame, MESSAGES).envelope.type, o.to) for o in outputs)
 
@@ -272,7 +272,7 @@ def body_of(output: Output) -> WireModel:
 
 def kinds(outputs: tuple[Output, ...]) -> list[str]:
     """The message type of each output, in order."""
-    return [kind for kind, _ in sent(outputs)]
+    return [kind for kind, _ in messages_sent(outputs)]
 
 
 def slot_of(name: str) -> tuple[int, int]:

@@ -29,15 +29,20 @@ from collections.abc import Iterator
 from typing import Final
 
 from reference.corpus.casekit import EDGE, CaseError
-from reference.corpus.overlay_casekit import NODE, OverlayCase, identity, ref, ring
-from reference.envelope import open_envelope
+from reference.corpus.overlay_casekit import (
+    NODE,
+    OverlayCase,
+    body_of,
+    identity,
+    messages_sent,
+    ref,
+    ring,
+)
 from reference.overlay.ring import digit, to_bytes, to_int
 from spec.v1 import errors as E
-from spec.v1.base import WireModel
 from spec.v1.overlay import NodeRef
 from spec.v1.overlay.constants import MAINTENANCE_PERIOD, RING, ROWS, TIMER_MAINTAIN
 from spec.v1.overlay.messages import Announce, RowState, RowSync
-from spec.v1.registry import MESSAGES
 from spec.v1.trace import Generator, Output, Trace
 
 A_ID: Final = to_int(identity(NODE).node_id)
@@ -60,15 +65,6 @@ def maintenance_cases(g: Generator) -> Iterator[Trace]:
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _sent(outputs: tuple[Output, ...]) -> tuple[tuple[str, bytes], ...]:
-    """(message type, recipient) of each output, in order."""
-    return tuple((open_envelope(o.frame, MESSAGES).envelope.type, o.to) for o in outputs)
-
-
-def _body(output: Output) -> WireModel:
-    return open_envelope(output.frame, MESSAGES).body
-
-
 def _at(node: int, n: int) -> NodeRef:
     """A reference to the node of id ``node``, at coordinates of its own (``n``: an index)."""
     return NodeRef(id=to_bytes(node % RING), x=40 + 7 * n, y=960 - 5 * n)
@@ -76,7 +72,7 @@ def _at(node: int, n: int) -> NodeRef:
 
 def _answered(outputs: tuple[Output, ...], name: str) -> bool:
     """Whether ``outputs`` hold a leaf_update to ``name``."""
-    return ("leaf_update", identity(name).node_id) in _sent(outputs)
+    return ("leaf_update", identity(name).node_id) in messages_sent(outputs)
 
 
 # -- the announcement test around id 0 -------------------------------------------------------
@@ -186,8 +182,10 @@ def _wrapped_leaf_case(g: Generator) -> Trace:
     e_id = to_int(peer.node_id)
     if not (leaf.larger[-1][0] < e_id < leaf.smaller[-1][0]):
         raise CaseError(f"{case.case_id}: e should lie between a's farthest members by id")
-    if _sent(outputs) != (("leaf_update", peer.node_id),):
-        raise CaseError(f"{case.case_id}: a should send e one leaf_update, sent {_sent(outputs)}")
+    if messages_sent(outputs) != (("leaf_update", peer.node_id),):
+        raise CaseError(
+            f"{case.case_id}: a should send e one leaf_update, sent {messages_sent(outputs)}"
+        )
     return case.trace()
 
 
@@ -274,7 +272,7 @@ def _rows_case(g: Generator) -> Trace:
             expected.append((entries[k % len(entries)][3].id, row))
         got = []
         for o in outputs:
-            body = _body(o)
+            body = body_of(o)
             if isinstance(body, RowSync):
                 got.append((o.to, body.row))
         if got != expected or len(outputs) != len(expected):
@@ -296,7 +294,7 @@ def _row_sync_case(g: Generator) -> Trace:
     )
     ring(case, "g", "s6")
     outputs = case.send("s6", RowSync(node=ref("s6"), row=1), "s6 asks for row 1")
-    state = _body(outputs[0])
+    state = body_of(outputs[0])
     if not isinstance(state, RowState) or state.entries != (ref("g"),):
         raise CaseError(f"{case.case_id}: the row_state should list g only")
     return case.trace()
@@ -320,6 +318,8 @@ def _row_state_case(g: Generator) -> Trace:
         "b", RowState(node=ref("b"), row=0, entries=(ref("g"), ref("e"))), "b's row 0"
     )
     wanted = (("ping", identity("g").node_id), ("ping", identity("e").node_id))
-    if _sent(outputs) != wanted:
-        raise CaseError(f"{case.case_id}: a should ping g and e only, sent {_sent(outputs)}")
+    if messages_sent(outputs) != wanted:
+        raise CaseError(
+            f"{case.case_id}: a should ping g and e only, sent {messages_sent(outputs)}"
+        )
     return case.trace()

@@ -22,11 +22,11 @@ from reference.corpus.overlay_casekit import (
     join_state,
     kinds,
     lookup_route,
+    messages_sent,
     ref,
     refuse,
     ring,
     route,
-    sent,
     slot_of,
 )
 from reference.overlay.ring import digit, to_int
@@ -108,7 +108,7 @@ def _due_cases(g: Generator) -> Iterator[Trace]:
     nonce = probes[to_int(identity("c").node_id)]
     case.send("c", Pong(nonce=nonce, ping_sent_at=case.now - 1), "c answers")
     outputs = case.send("c", LeafUpdate(node=ref("c"), leaf=(ref("e"),)), "c's leaf set: e")
-    if ("ping", identity("e").node_id) not in sent(outputs):
+    if ("ping", identity("e").node_id) not in messages_sent(outputs):
         raise CaseError(f"{case.case_id}: e should be pinged")
     case.timer(TIMER_PROBE_TIMEOUT, "b's probe is due")
     failed = [f.node for f in case.node.state.data.failed]

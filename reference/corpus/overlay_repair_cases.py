@@ -19,9 +19,9 @@ from reference.corpus.overlay_casekit import (
     OverlayCase,
     identity,
     kinds,
+    messages_sent,
     ref,
     ring,
-    sent,
     slot_of,
 )
 from reference.corpus.overlay_rule_cases import near_a
@@ -57,7 +57,7 @@ def repair_cases(g: Generator) -> Iterator[Trace]:
 
 def _to(outputs: tuple[Output, ...], kind: str) -> list[bytes]:
     """The recipients of the ``kind`` messages among ``outputs``, in order."""
-    return [to for k, to in sent(outputs) if k == kind]
+    return [to for k, to in messages_sent(outputs) if k == kind]
 
 
 def _ids(*names: str) -> list[bytes]:

@@ -17,19 +17,19 @@ from reference.corpus.overlay_casekit import (
     ATTACK,
     EDGE,
     OverlayCase,
+    body_of,
     closest,
     identity,
     join_inner,
     lookup_inner,
+    messages_sent,
     ref,
     ring,
     route,
 )
-from reference.envelope import open_envelope
 from reference.overlay.leafset import covers
 from reference.overlay.ring import to_int
 from spec.v1 import errors as E
-from spec.v1.base import WireModel
 from spec.v1.envelope import MAX_FRAME_BYTES
 from spec.v1.overlay import NodeRef
 from spec.v1.overlay.commands import CreateRingCommand, LookupCommand
@@ -46,7 +46,6 @@ from spec.v1.overlay.messages import (
     RowState,
     RowSync,
 )
-from spec.v1.registry import MESSAGES
 from spec.v1.trace import Generator, Output, Trace
 from spec.v1.wire import Ping, Pong
 
@@ -68,20 +67,11 @@ def rule_cases(g: Generator) -> Iterator[Trace]:
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _sent(outputs: tuple[Output, ...]) -> tuple[tuple[str, bytes], ...]:
-    """(message type, recipient) of each output, in order."""
-    return tuple((open_envelope(o.frame, MESSAGES).envelope.type, o.to) for o in outputs)
-
-
-def _body(output: Output) -> WireModel:
-    return open_envelope(output.frame, MESSAGES).body
-
-
 def _expect(case: OverlayCase, outputs: tuple[Output, ...], *wanted: tuple[str, str]) -> None:
     """``outputs`` must be exactly these (type, recipient name) pairs, in order."""
     expected = tuple((kind, identity(name).node_id) for kind, name in wanted)
-    if _sent(outputs) != expected:
-        raise CaseError(f"{case.case_id}: expected {wanted}, sent {_sent(outputs)}")
+    if messages_sent(outputs) != expected:
+        raise CaseError(f"{case.case_id}: expected {wanted}, sent {messages_sent(outputs)}")
 
 
 def _at(name: str, x: int, y: int) -> NodeRef:
@@ -159,7 +149,7 @@ def _reference_cases(g: Generator) -> Iterator[Trace]:
         raise CaseError(f"{case.case_id}: slot (0, 3) should hold j")
     moved = _at("b", 500, 501)
     outputs = case.send("b", LeafRequest(node=moved), "b's leaf_request, b next to a")
-    listed = _body(outputs[0])
+    listed = body_of(outputs[0])
     if _slot(case, 0, 3) != moved or ref("b") not in _leaf_refs(case):
         raise CaseError(f"{case.case_id}: b's two references are not where they should be")
     if not isinstance(listed, LeafUpdate) or ref("b") not in listed.leaf:
@@ -244,7 +234,7 @@ def _answer_order_cases(g: Generator) -> Iterator[Trace]:
     ring(case, "j", "c", "g")
     moved = _at("b", 500, 501)
     outputs = case.send("b", RowSync(node=moved, row=0), "b asks for row 0")
-    state = _body(outputs[0])
+    state = body_of(outputs[0])
     if not isinstance(state, RowState) or ref("j") not in state.entries:
         raise CaseError(f"{case.case_id}: the row_state should list j")
     if _slot(case, 0, 3) != moved:
@@ -271,7 +261,7 @@ def _mending_cases(g: Generator) -> Iterator[Trace]:
     if covers(case.node.state.data.tables.leaf, A_ID, to_int(key)):
         raise CaseError(f"{case.case_id}: the key should be outside the leaf set's range")
     outputs = case.command("lookup", LookupCommand(key=key, nonce=b"mend-001"), "look it up")
-    if [kind for kind, _ in _sent(outputs)] != ["route"] or case.node.state.data.mending:
+    if [kind for kind, _ in messages_sent(outputs)] != ["route"] or case.node.state.data.mending:
         raise CaseError(f"{case.case_id}: the first lookup should ask nobody, remember nothing")
     case.send("b", Announce(node=ref("b"), leaf=()), "b announces")
     outputs = case.command("lookup", LookupCommand(key=key, nonce=b"mend-002"), "again")
@@ -340,8 +330,8 @@ def _reroute_cases(g: Generator) -> Iterator[Trace]:
     outputs = case.send(joiner, route(j.node_id, 0, 0, join_inner(j)), "the hand-over")
     _expect(case, outputs, ("route_ack", joiner), ("route", "b"), ("join_state", joiner))
     outputs = case.timer("hop_timeout", "b did not acknowledge")
-    kinds = [kind for kind, _ in _sent(outputs)]
-    if "join_state" in kinds or ("route", identity("c").node_id) not in _sent(outputs):
+    kinds = [kind for kind, _ in messages_sent(outputs)]
+    if "join_state" in kinds or ("route", identity("c").node_id) not in messages_sent(outputs):
         raise CaseError(f"{case.case_id}: expected a forward to c and no join_state, {kinds}")
     yield case.trace()
 
@@ -359,7 +349,7 @@ def _reroute_cases(g: Generator) -> Iterator[Trace]:
     j = case.peer(joiner)
     case.send(joiner, route(j.node_id, 0, 0, join_inner(j)), "the hand-over")
     outputs = case.timer("hop_timeout", "b did not acknowledge")
-    states = [_body(o) for o in outputs if o.to == j.node_id]
+    states = [body_of(o) for o in outputs if o.to == j.node_id]
     if len(states) != 1 or not isinstance(states[0], JoinState):
         raise CaseError(f"{case.case_id}: expected one join_state to the joiner")
     if states[0].hop != 0 or not states[0].root or not states[0].neighbours:
@@ -379,7 +369,7 @@ def _reroute_cases(g: Generator) -> Iterator[Trace]:
     d = case.peer("d")
     case.send("c", route(key, 1, 3, lookup_inner(d, key)), "c forwards d's lookup")
     outputs = case.timer("hop_timeout", "b did not acknowledge")
-    replies = [_body(o) for o in outputs if o.to == d.node_id]
+    replies = [body_of(o) for o in outputs if o.to == d.node_id]
     if len(replies) != 1 or not isinstance(replies[0], LookupReply) or replies[0].hops != 1:
         raise CaseError(f"{case.case_id}: expected d's lookup_reply with hops 1")
     yield case.trace()
@@ -397,7 +387,7 @@ def _reroute_cases(g: Generator) -> Iterator[Trace]:
     ring(case, "b")
     key = identity("b").node_id
     outputs = case.command("lookup", LookupCommand(key=key, nonce=b"own-look"), "look up b")
-    sent = _body(outputs[0])
+    sent = body_of(outputs[0])
     if not isinstance(sent, Route):
         raise CaseError(f"{case.case_id}: expected a route")
     case.send("b", RouteAck(token=0), "b acknowledges")
