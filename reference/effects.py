@@ -17,6 +17,19 @@ class Emit:
 
 
 @dataclass(frozen=True, slots=True)
+class RouteDowncall:
+    """Ask the overlay below to route ``body`` to ``key`` (``stack.md``).
+
+    The node seals ``body`` as an inner envelope (sequence number 0) of its own
+    protocol; ``message_type`` is what the row's ``emits`` must list.
+    """
+
+    message_type: str
+    key: bytes
+    body: object
+
+
+@dataclass(frozen=True, slots=True)
 class StartTimer:
     """Fire the timer ``name`` at tick ``at``; starting a running timer restarts it."""
 
@@ -31,4 +44,4 @@ class CancelTimer:
     name: str
 
 
-Effect = Emit | StartTimer | CancelTimer
+Effect = Emit | RouteDowncall | StartTimer | CancelTimer

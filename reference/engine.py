@@ -8,9 +8,9 @@ new state. ``step`` is pure: a refused event raises and leaves nothing changed.
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
-from reference.effects import CancelTimer, Effect, Emit, StartTimer
+from reference.effects import CancelTimer, Effect, Emit, RouteDowncall, StartTimer
 from spec.v1 import errors as E
 from spec.v1.machine import MachineTable, Transition
 
@@ -100,21 +100,26 @@ class Machine(Generic[D]):
     ) -> tuple[MachineState[D], tuple[Effect, ...]]:
         """Apply one event. Pure: the input state is never modified."""
         row = self.select(state, event)
+        if row.refuses is not None:
+            code = E.BY_CODE.get(row.refuses)
+            if code is None:
+                raise E.EngineError(E.ENGINE_INCOMPLETE_MACHINE, row.id, f"{row.refuses}?")
+            raise E.PeerMarketError(code, event.trigger, f"{self.table.name}.{row.id}: {row.note}")
         data: D = state.data
         effects: tuple[Effect, ...] = ()
         if row.action is not None:
             data, effects = self.actions[row.action](state.data, event.payload)
         for effect in effects:
-            if type(effect) is Emit:  # (the common case, checked first)
+            if type(effect) is Emit or type(effect) is RouteDowncall:  # (the common case first)
                 if effect.message_type in row.emits:
                     continue
             elif type(effect) is StartTimer or type(effect) is CancelTimer:
                 continue
-            if not isinstance(effect, Emit | StartTimer | CancelTimer):
+            if not isinstance(effect, Emit | RouteDowncall | StartTimer | CancelTimer):
                 raise E.EngineError(
                     E.ENGINE_ILLEGAL_EMIT, row.id, f"{type(effect).__name__} is not an effect"
                 )
-            if isinstance(effect, Emit) and effect.message_type not in row.emits:
+            if isinstance(effect, Emit | RouteDowncall) and effect.message_type not in row.emits:
                 raise E.EngineError(
                     E.ENGINE_ILLEGAL_EMIT,
                     row.id,
@@ -122,3 +127,21 @@ class Machine(Generic[D]):
                     f"not {effect.message_type!r}",
                 )
         return MachineState(row.target, data), effects
+
+    @property
+    def tables(self) -> tuple[MachineTable, ...]:
+        """The tables this machine runs (one)."""
+        return (self.table,)
+
+
+class Stepper(Protocol[D]):
+    """What a node runs: one :class:`Machine`, or several composed (``reference.instances``)."""
+
+    @property
+    def tables(self) -> tuple[MachineTable, ...]: ...
+
+    def initial(self, data: D) -> MachineState[D]: ...
+
+    def step(
+        self, state: MachineState[D], event: Event
+    ) -> tuple[MachineState[D], tuple[Effect, ...]]: ...

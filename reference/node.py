@@ -17,20 +17,23 @@ from typing import Generic, TypeVar
 
 from reference import replay
 from reference.codec import decode_message, encode_message
-from reference.effects import CancelTimer, Emit, StartTimer
-from reference.engine import Event, Machine, MachineState
+from reference.effects import CancelTimer, Emit, RouteDowncall, StartTimer
+from reference.engine import Event, MachineState, Stepper
 from reference.envelope import open_envelope, seal
 from reference.identity import Identity
 from spec.v1 import errors as E
 from spec.v1.base import WireModel
 from spec.v1.envelope import BucketFloor, Envelope, SenderSeq
 from spec.v1.registry import MESSAGES
-from spec.v1.trace import Command, Deliver, FireTimer, Input, Output
+from spec.v1.trace import Command, Deliver, Emitted, FireTimer, Input, Output, RouteOutput, Upcall
 
 D = TypeVar("D")
 
 FIRST_SEQ = 1
 """The sequence number of a node's first envelope."""
+
+INNER_SEQ = 0
+"""The sequence number of every inner envelope: it consumes none of the node's numbers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,7 @@ class Stimulus:
     body: WireModel | None = None
     link: bytes | None = None
     args: WireModel | None = None
+    """A command's or an upcall's decoded arguments."""
 
 
 @dataclass(frozen=True)
@@ -52,12 +56,14 @@ class ProtocolRole(Generic[D]):
     protocol: str
     speaks: frozenset[str]
     """Protocols whose messages the node accepts (a protocol may reuse ``wire`` pings)."""
-    machine: Machine[D]
+    machine: Stepper[D]
     params_model: type[WireModel]
     commands: Mapping[str, type[WireModel]]
     initial_data: Callable[[Identity, WireModel], D]
     observe: Callable[["Node[D]"], WireModel]
     """The normative observable state (the spec's state model for the protocol)."""
+    upcalls: Mapping[str, type[WireModel]] = field(default_factory=lambda: MappingProxyType({}))
+    """The upcalls the role takes as inputs (an application protocol run alone, ``stack.md``)."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ def replay_senders(params: WireModel) -> int:
     return bound
 
 
-def handle(node: Node[D], at: int, item: Input) -> tuple[Node[D], tuple[Output, ...]]:
+def handle(node: Node[D], at: int, item: Input) -> tuple[Node[D], tuple[Emitted, ...]]:
     """Apply one input at logical time ``at``; raise a typed error and change nothing on refusal."""
     if at < node.now:
         raise ValueError(f"time runs forward: input at {at} after {node.now}")
@@ -128,13 +134,15 @@ def handle(node: Node[D], at: int, item: Input) -> tuple[Node[D], tuple[Output, 
                 f"timer {item.name!r} is not running" if due is None else f"not due before {due}",
             )
         event = Event(f"timer:{item.name}", Stimulus(at, node.node_id))
+    elif isinstance(item, Upcall):
+        event = Event(f"upcall:{item.name}", Stimulus(at, node.node_id, args=_upcall(node, item)))
     else:
         event = Event(f"command:{item.name}", Stimulus(at, node.node_id, args=_args(node, item)))
     state, effects = node.role.machine.step(node.state, event)
     timers = dict(node.timers)
     if isinstance(item, FireTimer):
         del timers[item.name]
-    outputs: list[Output] = []
+    outputs: list[Emitted] = []
     seq = node.next_seq
     for effect in effects:
         if isinstance(effect, Emit):
@@ -142,6 +150,11 @@ def handle(node: Node[D], at: int, item: Input) -> tuple[Node[D], tuple[Output, 
                 raise E.EngineError(E.ENGINE_ILLEGAL_EMIT, effect.message_type, "bad emit")
             outputs.append(Output(to=effect.to, frame=seal(node.identity, effect.body, seq)))
             seq += 1
+        elif isinstance(effect, RouteDowncall):
+            if not isinstance(effect.body, WireModel):
+                raise E.EngineError(E.ENGINE_ILLEGAL_EMIT, effect.message_type, "bad route")
+            frame = seal(node.identity, effect.body, INNER_SEQ)
+            outputs.append(RouteOutput(kind="route", key=effect.key, frame=frame))
         elif isinstance(effect, StartTimer):
             timers[effect.name] = effect.at
         elif isinstance(effect, CancelTimer):
@@ -166,6 +179,17 @@ def _authenticate(node: Node[D], frame: bytes) -> tuple[Envelope, WireModel]:
     spoken = {key: model for key, model in MESSAGES.items() if key[0] in node.role.speaks}
     opened = open_envelope(frame, spoken)
     return opened.envelope, opened.body
+
+
+def _upcall(node: Node[D], upcall: Upcall) -> WireModel:
+    model = node.role.upcalls.get(upcall.name)
+    if model is None:
+        raise E.PeerMarketError(
+            E.MACHINE_NO_TRANSITION,
+            f"upcall:{upcall.name}",
+            f"{node.role.protocol} takes no upcall {upcall.name!r}",
+        )
+    return decode_message(model, upcall.args, "args")
 
 
 def _args(node: Node[D], command: Command) -> WireModel:

@@ -43,6 +43,7 @@ from spec.v1.trace import (
     TRACE_FORMAT,
     Command,
     Deliver,
+    Emitted,
     Expect,
     Generator,
     Input,
@@ -208,7 +209,7 @@ class CaseRecorder(Generic[D]):
         probe = None if control is None else Command(kind="command", name=name, args=control)
         return self.step(item, note, error=error, field=field, control=probe, at=at)
 
-    def step(
+    def record(
         self,
         item: Input,
         note: str,
@@ -218,7 +219,7 @@ class CaseRecorder(Generic[D]):
         control: Input | None = None,
         at: int | None = None,
         record_state: bool = True,
-    ) -> tuple[Output, ...]:
+    ) -> tuple[Emitted, ...]:
         """Apply ``item`` at the next tick (or ``at``) and record the verdict it must get.
 
         ``error`` is the code the reference must reject with (at ``field``, when
@@ -236,7 +237,7 @@ class CaseRecorder(Generic[D]):
             except E.PeerMarketError as exc:
                 raise CaseError(f"{where}: the control input is itself rejected: {exc}") from exc
         before = observe(self._node)
-        outputs: tuple[Output, ...] = ()
+        outputs: tuple[Emitted, ...] = ()
         try:
             updated, outputs = handle(self._node, when, item)
         except E.EngineError:
@@ -259,6 +260,26 @@ class CaseRecorder(Generic[D]):
         self._at = when
         self._steps.append(Step(node=NODE, at=when, input=item, expect=expect, note=note))
         return outputs
+
+    def step(
+        self,
+        item: Input,
+        note: str,
+        *,
+        error: E.ErrorCode | None = None,
+        field: str | None = None,
+        control: Input | None = None,
+        at: int | None = None,
+        record_state: bool = True,
+    ) -> tuple[Output, ...]:
+        """:meth:`record` for nodes that only send frames (no route downcalls)."""
+        outputs = self.record(
+            item, note, error=error, field=field, control=control, at=at, record_state=record_state
+        )
+        frames = tuple(o for o in outputs if isinstance(o, Output))
+        if len(frames) != len(outputs):
+            raise CaseError(f"{self.case_id}: a route downcall where frames were meant")
+        return frames
 
     def trace(self) -> Trace:
         """The recorded case, sealed with its content hash."""

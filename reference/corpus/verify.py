@@ -14,7 +14,7 @@ from reference.identity import Identity
 from reference.node import Node, ProtocolRole, create, handle, observe
 from reference.roles import ROLES
 from spec.v1.errors import EngineError, PeerMarketError
-from spec.v1.trace import Output, Trace
+from spec.v1.trace import Emitted, RouteOutput, Trace
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,14 @@ class Mismatch:
         return f"step {self.step}: {self.what}: expected {self.expected}, got {self.actual}"
 
 
-def _outputs(outputs: tuple[Output, ...]) -> str:
-    return "[" + ", ".join(f"{o.to.hex()}:{o.frame.hex()}" for o in outputs) + "]"
+def _output(output: Emitted) -> str:
+    if isinstance(output, RouteOutput):
+        return f"route {output.key.hex()}:{output.frame.hex()}"
+    return f"{output.to.hex()}:{output.frame.hex()}"
+
+
+def _outputs(outputs: tuple[Emitted, ...]) -> str:
+    return "[" + ", ".join(_output(o) for o in outputs) + "]"
 
 
 def replay(trace: Trace, roles: Mapping[str, ProtocolRole[Any]] = ROLES) -> tuple[Mismatch, ...]:
@@ -46,7 +52,7 @@ def replay(trace: Trace, roles: Mapping[str, ProtocolRole[Any]] = ROLES) -> tupl
     for number, step in enumerate(trace.content.steps, start=1):
         node = nodes[step.node]
         error: str | None = None
-        outputs: tuple[Output, ...] = ()
+        outputs: tuple[Emitted, ...] = ()
         try:
             updated, outputs = handle(node, step.at, step.input)
         except EngineError:

@@ -21,7 +21,7 @@ from reference import node as refnode
 from reference.identity import Identity
 from reference.roles import ROLES
 from spec.v1.errors import PeerMarketError
-from spec.v1.trace import Command, Deliver, FireTimer, Output
+from spec.v1.trace import Command, Deliver, Emitted, FireTimer, Output
 
 N = TypeVar("N")
 """A runtime's node value. Treated as an immutable snapshot: stepping returns a new one."""
@@ -160,7 +160,12 @@ class FrameRuntime:
 
 
 def _sends(
-    result: tuple[refnode.Node[Any], tuple[Output, ...]],
+    result: tuple[refnode.Node[Any], tuple[Emitted, ...]],
 ) -> tuple[refnode.Node[Any], Sends[bytes]]:
+    """The frames sent; the simulator runs whole nodes, which make no route downcalls."""
     updated, outputs = result
-    return updated, tuple((output.to, output.frame) for output in outputs)
+    if any(not isinstance(output, Output) for output in outputs):
+        raise ValueError("a route downcall reached the simulator: it runs no application alone")
+    return updated, tuple(
+        (output.to, output.frame) for output in outputs if isinstance(output, Output)
+    )

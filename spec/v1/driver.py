@@ -12,7 +12,7 @@ from typing import Annotated, Final, Literal
 from pydantic import Field, model_validator
 
 from spec.v1.base import WireModel
-from spec.v1.trace import Digest, Encoded, ErrorCodeName, Input, NodeName, NodeSetup, Output
+from spec.v1.trace import Digest, Emitted, Encoded, ErrorCodeName, Input, NodeName, NodeSetup
 from spec.v1.types import ProtocolName, ShortText, Text, Tick
 
 DRIVER_VERSION: Final = 1
@@ -57,7 +57,7 @@ class InputRequest(WireModel):
     at: Tick
     """The logical time of the input."""
     input: Input
-    """The frame, timer or command to deliver."""
+    """The frame, timer, command or upcall to deliver."""
 
 
 class QueryState(WireModel):
@@ -125,8 +125,9 @@ class StepResult(WireModel):
 
     op: Literal["result"]
     """Always ``result``."""
-    outputs: Annotated[tuple[Output, ...], Field(max_length=1024)]
-    """Every frame the node sent, in order (empty when rejected)."""
+    outputs: Annotated[tuple[Emitted, ...], Field(max_length=1024)]
+    """Every frame the node sent and every route downcall it made, in order (empty when
+    rejected)."""
     error: ErrorCodeName | None
     """The error code the input was rejected with, or null."""
 

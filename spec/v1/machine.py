@@ -1,9 +1,11 @@
 """State-machine tables: the whole behaviour of a protocol node as data.
 
 A table lists states and transitions. A transition fires on a trigger (a
-message type, a timer or a local command) in a source state when its named
-guard holds; it runs its named action, moves to its target state and may
-emit only the message types it lists. The reference engine executes these
+message type, a timer, a local command or an upcall from the overlay below)
+in a source state when its named guard holds; it runs its named action,
+moves to its target state and may emit only the message types it lists. A
+row that *refuses* names an error code instead: when it is selected the
+input is rejected with that code and nothing changes. The reference engine executes these
 tables; the docs draw their diagrams from them; conformance coverage counts
 their rows.
 """
@@ -12,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-TriggerKind = Literal["message", "timer", "command"]
+TriggerKind = Literal["message", "timer", "command", "upcall"]
 
 
 class Trigger(BaseModel):
@@ -46,6 +48,16 @@ class Transition(BaseModel):
     emits: tuple[str, ...] = ()
     """Message types the action may emit."""
     note: str = ""
+    refuses: str | None = None
+    """An error code: the row rejects the input with it (no action, target = source)."""
+
+    @model_validator(mode="after")
+    def _refusal_changes_nothing(self) -> "Transition":
+        if self.refuses is not None and (
+            self.action is not None or self.emits or self.target != self.source
+        ):
+            raise ValueError(f"{self.id}: a refusing row has no action, emits nothing, stays")
+        return self
 
 
 class MachineTable(BaseModel):

@@ -102,7 +102,22 @@ class Command(WireModel):
     """Deterministic CBOR of the command's argument model."""
 
 
-Input = Annotated[Deliver | FireTimer | Command, Field(discriminator="kind")]
+class Upcall(WireModel):
+    """The overlay below an application protocol calls up into it (``stack.md``).
+
+    Only nodes that run an application protocol *alone* take upcalls as inputs:
+    in a whole stack the node's own overlay makes them.
+    """
+
+    kind: Literal["upcall"]
+    """Always ``upcall``."""
+    name: ShortText
+    """``deliver``, ``forward`` or ``update``."""
+    args: Encoded
+    """Deterministic CBOR of the upcall's argument model (``spec/v1/stack.py``)."""
+
+
+Input = Annotated[Deliver | FireTimer | Command | Upcall, Field(discriminator="kind")]
 
 
 class Output(WireModel):
@@ -114,6 +129,27 @@ class Output(WireModel):
     """The exact frame bytes."""
 
 
+class RouteOutput(WireModel):
+    """An application protocol's ``route`` downcall: the overlay is asked to carry ``frame``
+    to the live node numerically closest to ``key`` (``stack.md``).
+
+    Only nodes that run an application protocol alone report it; a whole stack
+    sends the overlay's own ``route`` frames instead.
+    """
+
+    kind: Literal["route"]
+    """Always ``route``."""
+    key: NodeId
+    """Where the payload goes."""
+    frame: Frame
+    """The application's signed inner envelope (sequence number 0), exact bytes."""
+
+
+Emitted = Output | RouteOutput
+"""What a node does as a step's consequence: a frame to a neighbour, or a route downcall.
+The two have disjoint keys (``to`` against ``kind`` and ``key``), so each decodes as one."""
+
+
 class Expect(WireModel):
     """What the node must do with the input.
 
@@ -122,8 +158,8 @@ class Expect(WireModel):
     (when present) equals the state before the step: rejection changes nothing.
     """
 
-    outputs: Annotated[tuple[Output, ...], Field(max_length=1024)]
-    """Every frame the node must send, in order."""
+    outputs: Annotated[tuple[Emitted, ...], Field(max_length=1024)]
+    """Every frame the node must send, and every route downcall it makes, in order."""
     error: ErrorCodeName | None
     """The error code a negative step requires, else null."""
     state: Encoded | None
@@ -144,7 +180,7 @@ class Step(WireModel):
     at: Tick
     """Logical time of the input; never decreases per node."""
     input: Input
-    """The frame, timer or command."""
+    """The frame, timer, command or upcall."""
     expect: Expect
     """What the node must do."""
     note: Text
