@@ -5,9 +5,14 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from reference import wire
+from reference.auction import role as auction
 from reference.node import ProtocolRole
 from reference.overlay import role as overlay
 
 ROLES: Final[Mapping[str, ProtocolRole[Any]]] = MappingProxyType(
-    {wire.ROLE.protocol: wire.ROLE, overlay.ROLE.protocol: overlay.ROLE}
+    {
+        wire.ROLE.protocol: wire.ROLE,
+        overlay.ROLE.protocol: overlay.ROLE,
+        auction.ROLE.protocol: auction.ROLE,
+    }
 )

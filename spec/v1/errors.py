@@ -163,6 +163,46 @@ MACHINE_GUARD_REJECTED: Final = _code(
     "is refused and the state is left unchanged.",
 )
 
+# -- auction: a well-formed, authentic auction message the market's rules refuse --
+AUCTION_NOT_TRADER: Final = _code(
+    "auction.not_trader",
+    "An offer is signed by a key that is not the trader it names.",
+    "The offer's trader MUST be the signer of its inner envelope: nobody makes offers in "
+    "another trader's name.",
+)
+AUCTION_WRONG_SERVICE: Final = _code(
+    "auction.wrong_service",
+    "An offer is handed over for another service than its own.",
+    "A submit or candidates message names one service; every offer it carries MUST be for it.",
+)
+AUCTION_VALIDITY_TOO_LONG: Final = _code(
+    "auction.validity_too_long",
+    "An offer stays valid for longer than the market's maximum t.",
+    "valid_until MUST be at most max_validity after the tick at which a broker received the "
+    "offer from its trader (now for a submit, the reported tick for a candidate).",
+)
+AUCTION_EXPIRED: Final = _code(
+    "auction.expired",
+    "An offer arrives after its last valid tick.",
+    "A broker accepts a submitted offer only while now <= valid_until.",
+)
+AUCTION_STALE_OFFER: Final = _code(
+    "auction.stale_offer",
+    "An offer's number is not above the newest one the broker holds from its trader.",
+    "Only a trader's newest offer is kept: an older or repeated offer number is a replay.",
+)
+AUCTION_WRONG_SLOT: Final = _code(
+    "auction.wrong_slot",
+    "Candidates for a slot the broker is not collecting, or heard outside their round.",
+    "Candidates of even slot k are taken during slot k + 1, held when they arrive early in "
+    "slot k, and refused otherwise; each candidate's reported tick lies in its round.",
+)
+AUCTION_OUTSIDER: Final = _code(
+    "auction.outsider",
+    "Candidates from a node that is not in the service's broker set.",
+    "Only the brokers of a service take part in its global match.",
+)
+
 # -- engine: the implementation broke its own table (a bug, never the peer's fault) --
 ENGINE_ILLEGAL_EMIT: Final = _code(
     "engine.illegal_emit",

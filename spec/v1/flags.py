@@ -186,6 +186,60 @@ FLAGS: Final[tuple[Flag, ...]] = (
         "A public key whose 32 bytes decode to no point of the curve (no x solves the curve "
         "equation for its y): not a key at all, whatever a library does with it on import.",
     ),
+    # The auction (auction.md): what a trader or a broker may try against the market.
+    _flag(
+        "ImpersonatedTrader",
+        "auth_bypass",
+        "A validly signed offer whose trader field names another node than its signer: an "
+        "offer made in somebody else's name.",
+    ),
+    _flag(
+        "ReplayedOffer",
+        "replay",
+        "An offer whose number is not above the newest one the broker holds from its trader: "
+        "an old offer handed over again to revive a price.",
+    ),
+    _flag(
+        "OverlongValidity",
+        "protocol",
+        "An offer valid for longer than the market's maximum t, which would let it outlive "
+        "the prices it was made against.",
+    ),
+    _flag("ExpiredOffer", "protocol", "An offer handed over after its last valid tick."),
+    _flag(
+        "WrongSlot",
+        "protocol",
+        "Candidates for a slot other than the one being collected (late, or from a broker whose "
+        "slots disagree), or a candidate reported heard outside its round.",
+    ),
+    _flag(
+        "NotBroker",
+        "protocol",
+        "An auction message a broker handles, sent to a node that does not broker the service.",
+    ),
+    _flag(
+        "WrongService",
+        "protocol",
+        "An offer carried by a message for another service than the offer's own.",
+    ),
+    _flag(
+        "AlteredOffer",
+        "auth_bypass",
+        "A broker forwards a trader's offer with a changed byte (a better price, a longer "
+        "validity): the trader's signature no longer covers it.",
+    ),
+    _flag(
+        "FalseMatch",
+        "auth_bypass",
+        "A match notice from a broker the offer never went to, for an offer never made, or "
+        "repeated: a broker claiming a trade that the offer's brokers did not agree on.",
+    ),
+    _flag(
+        "Outsider",
+        "auth_bypass",
+        "Candidates from a node outside the broker set, which would let anyone inject offers "
+        "into the global match.",
+    ),
 )
 
 BY_NAME: Final[dict[str, Flag]] = {flag.name: flag for flag in FLAGS}

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from spec.v1 import driver, overlay, wire
+from spec.v1 import auction, driver, overlay, stack, wire
 from spec.v1.base import WireModel
 from spec.v1.envelope import Envelope
 from spec.v1.machine import MachineTable
@@ -16,6 +16,7 @@ MESSAGES: Final[Mapping[tuple[str, str], type[WireModel]]] = MappingProxyType(
         (wire.PROTOCOL, "ping"): wire.Ping,
         (wire.PROTOCOL, "pong"): wire.Pong,
         **{(overlay.PROTOCOL, name): model for name, model in overlay.MESSAGE_TYPES.items()},
+        **{(auction.PROTOCOL, name): model for name, model in auction.MESSAGE_TYPES.items()},
     }
 )
 """Every message type of v1, keyed by (protocol, type)."""
@@ -35,24 +36,40 @@ COMMANDS: Final[Mapping[tuple[str, str], type[WireModel]]] = MappingProxyType(
     {
         (wire.PROTOCOL, "ping"): wire.PingCommand,
         **{(overlay.PROTOCOL, name): model for name, model in overlay.COMMAND_TYPES.items()},
+        **{(auction.PROTOCOL, name): model for name, model in auction.COMMAND_TYPES.items()},
     }
 )
 """Every local command of v1 (inputs from a node's own application), keyed by (protocol, name)."""
 
 PARAMS: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
-    {wire.PROTOCOL: wire.WireParams, overlay.PROTOCOL: overlay.OverlayParams}
+    {
+        wire.PROTOCOL: wire.WireParams,
+        overlay.PROTOCOL: overlay.OverlayParams,
+        auction.PROTOCOL: auction.AuctionParams,
+    }
 )
 """Each protocol's node-parameter model (``create_node`` carries its CBOR)."""
 
 OBSERVABLE: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
-    {wire.PROTOCOL: wire.WireState, overlay.PROTOCOL: overlay.OverlayState}
+    {
+        wire.PROTOCOL: wire.WireState,
+        overlay.PROTOCOL: overlay.OverlayState,
+        auction.PROTOCOL: auction.AuctionState,
+    }
 )
 """Each protocol's normative observable state model (what traces may check)."""
 
-TABLES: Final[Mapping[str, MachineTable]] = MappingProxyType(
-    {wire.PROTOCOL: wire.TABLE, overlay.PROTOCOL: overlay.TABLE}
+TABLES: Final[Mapping[str, tuple[MachineTable, ...]]] = MappingProxyType(
+    {
+        wire.PROTOCOL: (wire.TABLE,),
+        overlay.PROTOCOL: (overlay.TABLE,),
+        auction.PROTOCOL: auction.TABLES,
+    }
 )
-"""Each protocol's node machine. Conformance coverage counts the rows of these tables."""
+"""Each protocol's machines (most have one). Conformance coverage counts their rows."""
+
+UPCALLS: Final[Mapping[str, type[WireModel]]] = stack.UPCALLS
+"""Every upcall of the stack interface and its argument model (``stack.md``)."""
 
 
 ALL_MODELS: Final[tuple[type[WireModel], ...]] = (
@@ -61,6 +78,7 @@ ALL_MODELS: Final[tuple[type[WireModel], ...]] = (
     *COMMANDS.values(),
     *PARAMS.values(),
     *OBSERVABLE.values(),
+    *UPCALLS.values(),
     Trace,
     *typing.get_args(typing.get_args(driver.Request)[0]),
     *typing.get_args(typing.get_args(driver.Reply)[0]),

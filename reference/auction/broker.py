@@ -1,0 +1,343 @@
+"""The broker's side of ``auction.service``: open a service as its root or on the root's
+notice, answer prices, check and keep submitted offers, and run the slots."""
+
+from dataclasses import replace
+from types import MappingProxyType
+
+from reference.auction import book
+from reference.auction.brokers import broker_set
+from reference.auction.context import At, at
+from reference.auction.data import AuctionData, BrokerData, Held, with_broker
+from reference.auction.inner import Signed, open_locate, open_offer
+from reference.auction.trader import room_for_service, timer_name
+from reference.effects import Effect, Emit, StartTimer
+from spec.v1 import errors as E
+from spec.v1.auction.constants import MAX_BROKERS, MAX_TABLE, TIMER_SLOT
+from spec.v1.auction.messages import (
+    BrokerSet,
+    Candidate,
+    Candidates,
+    Match,
+    Offer,
+    PriceReply,
+    PriceRequest,
+    ServiceNotice,
+    Submit,
+)
+from spec.v1.stack import DeliverUpcall
+
+Result = tuple[AuctionData, tuple[Effect, ...]]
+
+
+def current_brokers(data: AuctionData, service: bytes) -> tuple[bytes, ...]:
+    """The broker set as this node sees it now: from its view and itself."""
+    return broker_set((*data.view, data.self_id), service, data.params.brokers)
+
+
+def _broker(data: AuctionData, service: bytes) -> BrokerData:
+    return data.brokers[service]
+
+
+def _slot_timer(data: AuctionData, service: bytes, broker: BrokerData) -> StartTimer:
+    end = broker.origin + (broker.slot + 1) * data.params.slot_ticks
+    return StartTimer(timer_name(TIMER_SLOT, service), end)
+
+
+# -- opening a service --
+
+
+def _locate(event: At) -> tuple[Signed, bytes]:
+    args = event.args
+    assert isinstance(args, DeliverUpcall)
+    signed, locate = open_locate(args.frame, "args.frame")
+    return signed, locate.service
+
+
+def locate_for_key(data: AuctionData, payload: object) -> bool:
+    """The delivered payload is a locate for the key it was routed to (else misrouted)."""
+    event = at(payload)
+    _, service = _locate(event)
+    fits = service in data.controls or room_for_service(data, payload)
+    return service == event.service and fits
+
+
+def _broker_set(data: AuctionData, event: At, broker: BrokerData) -> Emit:
+    signed, _ = _locate(event)
+    body = signed.body
+    assert hasattr(body, "nonce")
+    answer = BrokerSet(
+        service=event.service,
+        nonce=body.nonce,
+        origin=broker.origin,
+        brokers=current_brokers(data, event.service),
+    )
+    return Emit("broker_set", signed.signer, answer)
+
+
+def open_service(data: AuctionData, payload: object) -> Result:
+    """Slot 0 starts now; the trader learns the set, and every other broker is told."""
+    event = at(payload)
+    broker = BrokerData(origin=event.now, slot=0)
+    brokers = current_brokers(data, event.service)
+    notice = ServiceNotice(service=event.service, origin=event.now, brokers=brokers)
+    tell = tuple(Emit("service_notice", b, notice) for b in brokers if b != data.self_id)
+    answer = _broker_set(data, event, broker)
+    timer = _slot_timer(data, event.service, broker)
+    return with_broker(data, event.service, broker), (answer, *tell, timer)
+
+
+def answer_locate(data: AuctionData, payload: object) -> Result:
+    event = at(payload)
+    return data, (_broker_set(data, event, _broker(data, event.service)),)
+
+
+def named_broker(data: AuctionData, payload: object) -> bool:
+    """The root names this node, the sender is a member, and slot 0 has begun."""
+    event = at(payload)
+    body = event.body
+    assert isinstance(body, ServiceNotice)
+    return (
+        data.self_id in body.brokers
+        and event.sender in body.brokers
+        and body.origin <= event.now
+        and room_for_service(data, payload)
+    )
+
+
+def join_service(data: AuctionData, payload: object) -> Result:
+    """Follow the service's slots from the current one."""
+    event = at(payload)
+    body = event.body
+    assert isinstance(body, ServiceNotice)
+    slot = (event.now - body.origin) // data.params.slot_ticks
+    broker = BrokerData(origin=body.origin, slot=slot)
+    return with_broker(data, event.service, broker), (_slot_timer(data, event.service, broker),)
+
+
+# -- prices --
+
+
+def _held(broker: BrokerData) -> list[Held]:
+    return [*broker.bids, *broker.asks, *broker.pending.values(), *broker.round.values()]
+
+
+def answer_price(data: AuctionData, payload: object) -> Result:
+    """The highest bid and lowest ask of every valid offer the broker holds."""
+    event = at(payload)
+    body = event.body
+    assert isinstance(body, PriceRequest)
+    held = [o for o in _held(_broker(data, event.service)) if o.valid_until >= event.now]
+    bids = [o.price for o in held if o.side == "bid"]
+    asks = [o.price for o in held if o.side == "ask"]
+    reply = PriceReply(
+        service=event.service,
+        nonce=body.nonce,
+        bid=max(bids) if bids else None,
+        ask=min(asks) if asks else None,
+    )
+    return data, (Emit("price_reply", event.sender, reply),)
+
+
+# -- submitted offers --
+
+
+def _submitted(event: At) -> tuple[Signed, Offer]:
+    body = event.body
+    assert isinstance(body, Submit)
+    return open_offer(body.frame, "body.frame")
+
+
+def offer_impersonates(data: AuctionData, payload: object) -> bool:
+    signed, offer = _submitted(at(payload))
+    return offer.trader != signed.signer
+
+
+def offer_for_other_service(data: AuctionData, payload: object) -> bool:
+    event = at(payload)
+    return _submitted(event)[1].service != event.service
+
+
+def offer_too_long(data: AuctionData, payload: object) -> bool:
+    event = at(payload)
+    return _submitted(event)[1].valid_until > event.now + data.params.max_validity
+
+
+def offer_expired(data: AuctionData, payload: object) -> bool:
+    event = at(payload)
+    return _submitted(event)[1].valid_until < event.now
+
+
+def _newest_seq(broker: BrokerData, trader: bytes) -> int:
+    spent = broker.spent.get(trader)
+    pending = broker.pending.get(trader)
+    return max(spent.seq if spent else 0, pending.seq if pending else 0)
+
+
+def offer_stale(data: AuctionData, payload: object) -> bool:
+    event = at(payload)
+    offer = _submitted(event)[1]
+    return offer.seq <= _newest_seq(_broker(data, event.service), offer.trader)
+
+
+def _as_held(signed: Signed, offer: Offer, frame: bytes, broker: bytes, tick: int) -> Held:
+    return Held(
+        digest=signed.digest,
+        trader=offer.trader,
+        side=offer.side,
+        price=offer.price,
+        seq=offer.seq,
+        valid_until=offer.valid_until,
+        frame=frame,
+        heard=((broker, tick),),
+    )
+
+
+def accept_offer(data: AuctionData, payload: object) -> Result:
+    """Keep it as the trader's pending offer; beyond m/2 on its side the worst pending offer
+    of that side is evicted (possibly this one)."""
+    event = at(payload)
+    body = event.body
+    assert isinstance(body, Submit)
+    signed, offer = _submitted(event)
+    broker = _broker(data, event.service)
+    pending = dict(broker.pending)
+    pending[offer.trader] = _as_held(signed, offer, body.frame, data.self_id, event.now)
+    side = sorted((o for o in pending.values() if o.side == offer.side), key=book.priority)
+    for worst in side[data.params.table // 2 :]:
+        del pending[worst.trader]
+    broker = replace(broker, pending=MappingProxyType(dict(sorted(pending.items()))))
+    return with_broker(data, event.service, broker), ()
+
+
+# -- slots --
+
+
+def slot_is_even(data: AuctionData, payload: object) -> bool:
+    return _broker(data, at(payload).service).slot % 2 == 0
+
+
+def _next_slot(data: AuctionData, service: bytes, broker: BrokerData) -> Result:
+    broker = replace(broker, slot=broker.slot + 1)
+    return with_broker(data, service, broker), (_slot_timer(data, service, broker),)
+
+
+def forward_candidates(data: AuctionData, payload: object) -> Result:
+    """The pending offers still valid become this round's own candidates and go to every
+    other broker of the set, in ascending id order."""
+    event = at(payload)
+    broker = _broker(data, event.service)
+    own = sorted(
+        (o for o in broker.pending.values() if o.valid_until >= event.now),
+        key=lambda o: o.digest,
+    )
+    emits: tuple[Effect, ...] = ()
+    if own:
+        body = Candidates(
+            service=event.service,
+            slot=broker.slot,
+            offers=tuple(Candidate(frame=o.frame, heard=o.heard[0][1]) for o in own),
+        )
+        others = [b for b in current_brokers(data, event.service) if b != data.self_id]
+        emits = tuple(Emit("candidates", b, body) for b in others)
+    broker = replace(broker, pending=MappingProxyType({}), round=book.merge(broker.round, own))
+    data, timer = _next_slot(data, event.service, broker)
+    return data, (*emits, *timer)
+
+
+def match_round(data: AuctionData, payload: object) -> Result:
+    """The round joins the book and the global match runs; this broker tells the trader of
+    every matched offer it heard from the trader itself."""
+    event = at(payload)
+    broker = _broker(data, event.service)
+    outcome = book.settle_round(
+        broker.bids,
+        broker.asks,
+        broker.round.values(),
+        broker.spent,
+        event.now,
+        data.params.table // 2,
+    )
+    notices: list[Effect] = []
+    for bid, ask, price in outcome.pairs:
+        for offer in (bid, ask):
+            if any(b == data.self_id for b, _ in offer.heard):
+                match = Match(
+                    service=event.service, slot=broker.slot, offer=offer.digest, price=price
+                )
+                notices.append(Emit("match", offer.trader, match))
+    broker = replace(
+        broker,
+        bids=outcome.bids,
+        asks=outcome.asks,
+        spent=outcome.spent,
+        round=MappingProxyType({}),
+    )
+    data, timer = _next_slot(data, event.service, broker)
+    return data, (*notices, *timer)
+
+
+# -- candidates from other brokers --
+
+
+def sender_outside(data: AuctionData, payload: object) -> bool:
+    event = at(payload)
+    return event.sender not in current_brokers(data, event.service) or event.sender == data.self_id
+
+
+def candidates_off_slot(data: AuctionData, payload: object) -> bool:
+    """Taken in odd slot c when for slot c - 1; held in even slot c when for slot c."""
+    event = at(payload)
+    body = event.body
+    assert isinstance(body, Candidates)
+    current = _broker(data, event.service).slot
+    return body.slot != (current - 1 if current % 2 else current)
+
+
+def _round_window(data: AuctionData, broker: BrokerData, slot: int, now: int) -> tuple[int, int]:
+    """The ticks a candidate of even slot ``slot`` may have been heard at: from the start of
+    slot - 1 (the odd slot after the last forward) up to now, inclusive. (A sender whose
+    slot timer fires late has heard offers after the slot's end; they are its round's.)"""
+    d = data.params.slot_ticks
+    return broker.origin + max(0, slot - 1) * d, now + 1
+
+
+def _verified(data: AuctionData, event: At) -> list[Held]:
+    """Every candidate opened and checked, in order; the first bad one raises its error."""
+    body = event.body
+    assert isinstance(body, Candidates)
+    broker = _broker(data, event.service)
+    start, end = _round_window(data, broker, body.slot, event.now)
+    held: list[Held] = []
+    for index, candidate in enumerate(body.offers):
+        where = f"body.offers[{index}]"
+        signed, offer = open_offer(candidate.frame, f"{where}.frame")
+        if offer.trader != signed.signer:
+            raise E.PeerMarketError(E.AUCTION_NOT_TRADER, f"{where}.frame", "trader is not signer")
+        if offer.service != event.service:
+            raise E.PeerMarketError(E.AUCTION_WRONG_SERVICE, f"{where}.frame", "other service")
+        if not start <= candidate.heard < end:
+            raise E.PeerMarketError(
+                E.AUCTION_WRONG_SLOT, f"{where}.heard", f"heard outside [{start}, {end})"
+            )
+        if offer.valid_until > candidate.heard + data.params.max_validity:
+            raise E.PeerMarketError(
+                E.AUCTION_VALIDITY_TOO_LONG, f"{where}.frame", "valid beyond heard + t"
+            )
+        held.append(_as_held(signed, offer, candidate.frame, event.sender, candidate.heard))
+    return held
+
+
+def candidates_sound(data: AuctionData, payload: object) -> bool:
+    """Every candidate verifies (a bad one raises), and the round has room for them."""
+    event = at(payload)
+    held = _verified(data, event)
+    broker = _broker(data, event.service)
+    fresh = {o.digest for o in held} - set(broker.round)
+    return len(broker.round) + len(fresh) <= MAX_BROKERS * MAX_TABLE
+
+
+def take_candidates(data: AuctionData, payload: object) -> Result:
+    event = at(payload)
+    broker = _broker(data, event.service)
+    broker = replace(broker, round=book.merge(broker.round, _verified(data, event)))
+    return with_broker(data, event.service, broker), ()

@@ -1,0 +1,181 @@
+"""The trader's side of ``auction.service``: locate the broker set, ask prices, submit offers,
+and settle a match once a majority of the offer's brokers report it."""
+
+import hashlib
+from dataclasses import replace
+
+from reference.auction.brokers import offer_salt, pick
+from reference.auction.context import at
+from reference.auction.data import AuctionData, Notice, OwnOffer, TraderData, with_trader
+from reference.effects import CancelTimer, Effect, Emit, RouteDowncall, StartTimer
+from reference.envelope import seal
+from reference.node import INNER_SEQ
+from spec.v1.auction.commands import LocateCommand, OfferCommand, PriceCommand
+from spec.v1.auction.constants import MAX_OWN_OFFERS, MAX_SERVICES, TIMER_LOCATE
+from spec.v1.auction.messages import (
+    BrokerSet,
+    Locate,
+    Match,
+    Offer,
+    PriceReply,
+    PriceRequest,
+    Submit,
+)
+
+Result = tuple[AuctionData, tuple[Effect, ...]]
+
+
+def timer_name(kind: str, service: bytes) -> str:
+    """``locate.<hex>`` or ``slot.<hex>``: one timer per service and purpose."""
+    return f"{kind}.{service.hex()}"
+
+
+def room_for_service(data: AuctionData, payload: object) -> bool:
+    return len(data.controls) < MAX_SERVICES
+
+
+def start_locate(data: AuctionData, payload: object) -> Result:
+    event = at(payload)
+    args = event.args
+    assert isinstance(args, LocateCommand)
+    body = Locate(service=args.service, nonce=args.nonce)
+    timer = StartTimer(
+        timer_name(TIMER_LOCATE, args.service), event.now + data.params.locate_timeout
+    )
+    data = with_trader(data, args.service, TraderData(nonce=args.nonce))
+    return data, (RouteDowncall("locate", args.service, body), timer)
+
+
+def _trader(data: AuctionData, service: bytes) -> TraderData:
+    return data.traders[service]
+
+
+def answers_locate(data: AuctionData, payload: object) -> bool:
+    event = at(payload)
+    body = event.body
+    assert isinstance(body, BrokerSet)
+    return body.nonce == _trader(data, event.service).nonce and event.sender in body.brokers
+
+
+def learn_brokers(data: AuctionData, payload: object) -> Result:
+    event = at(payload)
+    body = event.body
+    assert isinstance(body, BrokerSet)
+    brokers = tuple(sorted(set(body.brokers)))
+    trader = replace(_trader(data, event.service), origin=body.origin, brokers=brokers)
+    cancel = CancelTimer(timer_name(TIMER_LOCATE, event.service))
+    return with_trader(data, event.service, trader), (cancel,)
+
+
+def give_up(data: AuctionData, payload: object) -> Result:
+    return data, ()
+
+
+def request_price(data: AuctionData, payload: object) -> Result:
+    event = at(payload)
+    args = event.args
+    assert isinstance(args, PriceCommand)
+    trader = _trader(data, event.service)
+    asked = pick(trader.brokers, data.self_id, event.service, args.nonce, data.params.fanout)
+    body = PriceRequest(service=event.service, nonce=args.nonce)
+    trader = replace(trader, quote_nonce=args.nonce, quotes=())
+    emits = tuple(Emit("price_request", broker, body) for broker in asked)
+    return with_trader(data, event.service, trader), emits
+
+
+def quote_expected(data: AuctionData, payload: object) -> bool:
+    event = at(payload)
+    body = event.body
+    assert isinstance(body, PriceReply)
+    trader = _trader(data, event.service)
+    if trader.quote_nonce is None or body.nonce != trader.quote_nonce:
+        return False
+    asked = pick(trader.brokers, data.self_id, event.service, body.nonce, data.params.fanout)
+    return event.sender in asked and all(broker != event.sender for broker, _, _ in trader.quotes)
+
+
+def record_quote(data: AuctionData, payload: object) -> Result:
+    event = at(payload)
+    body = event.body
+    assert isinstance(body, PriceReply)
+    trader = _trader(data, event.service)
+    quotes = tuple(sorted((*trader.quotes, (event.sender, body.bid, body.ask))))
+    return with_trader(data, event.service, replace(trader, quotes=quotes)), ()
+
+
+def _live(trader: TraderData, now: int) -> tuple[OwnOffer, ...]:
+    """The trader's offers that have not expired (an expired one is forgotten)."""
+    return tuple(offer for offer in trader.offers if offer.valid_until >= now)
+
+
+def offer_allowed(data: AuctionData, payload: object) -> bool:
+    event = at(payload)
+    args = event.args
+    assert isinstance(args, OfferCommand)
+    live = _live(_trader(data, event.service), event.now)
+    return args.valid_for <= data.params.max_validity and len(live) < MAX_OWN_OFFERS
+
+
+def submit_offer(data: AuctionData, payload: object) -> Result:
+    event = at(payload)
+    args = event.args
+    assert isinstance(args, OfferCommand)
+    trader = _trader(data, event.service)
+    seq = trader.next_offer
+    offer = Offer(
+        service=event.service,
+        trader=data.self_id,
+        side=args.side,
+        price=args.price,
+        seq=seq,
+        valid_until=event.now + args.valid_for,
+    )
+    frame = seal(data.identity, offer, INNER_SEQ)
+    chosen = pick(trader.brokers, data.self_id, event.service, offer_salt(seq), data.params.fanout)
+    own = OwnOffer(
+        digest=hashlib.sha256(frame).digest(),
+        seq=seq,
+        side=args.side,
+        price=args.price,
+        valid_until=offer.valid_until,
+        brokers=chosen,
+    )
+    trader = replace(trader, next_offer=seq + 1, offers=(*_live(trader, event.now), own))
+    body = Submit(service=event.service, frame=frame)
+    emits = tuple(Emit("submit", broker, body) for broker in chosen)
+    return with_trader(data, event.service, trader), emits
+
+
+def _offer_of(trader: TraderData, digest: bytes) -> OwnOffer | None:
+    return next((offer for offer in trader.offers if offer.digest == digest), None)
+
+
+def notice_expected(data: AuctionData, payload: object) -> bool:
+    event = at(payload)
+    body = event.body
+    assert isinstance(body, Match)
+    offer = _offer_of(_trader(data, event.service), body.offer)
+    return (
+        offer is not None
+        and event.sender in offer.brokers
+        and all(notice.broker != event.sender for notice in offer.notices)
+    )
+
+
+def record_notice(data: AuctionData, payload: object) -> Result:
+    """Keep the notice; the first (slot, price) reported by a majority of the offer's
+    brokers settles it, and later notices never change a settled offer."""
+    event = at(payload)
+    body = event.body
+    assert isinstance(body, Match)
+    trader = _trader(data, event.service)
+    offer = _offer_of(trader, body.offer)
+    assert offer is not None
+    notices = tuple(sorted((*offer.notices, Notice(event.sender, body.slot, body.price))))
+    settled = offer.settled
+    agreeing = sum(1 for n in notices if (n.slot, n.price) == (body.slot, body.price))
+    if settled is None and agreeing >= len(offer.brokers) // 2 + 1:
+        settled = (body.slot, body.price)
+    updated = offer._replace(notices=notices, settled=settled)
+    offers = tuple(updated if o.digest == offer.digest else o for o in trader.offers)
+    return with_trader(data, event.service, replace(trader, offers=offers)), ()

@@ -1,0 +1,43 @@
+"""The auction's sizes, bounds and timer names."""
+
+from typing import Final
+
+from spec.v1.overlay.constants import LEAF_SIZE
+
+PROTOCOL: Final = "auction"
+
+MAX_BROKERS: Final = LEAF_SIZE
+"""Largest broker set n: the root's leaf set and the root itself hold at most 17 nodes, and
+n is even (n/2 on each side of the service id)."""
+
+MAX_TABLE: Final = 128
+"""Largest auction table m: at most m/2 bids and m/2 asks per service and broker. It bounds
+a ``candidates`` message to m inner frames (about 30 KB), well inside one frame."""
+
+MAX_VIEW: Final = LEAF_SIZE
+"""Most leaf-set members an auction node knows of (its view, from ``update`` upcalls)."""
+
+MAX_SERVICES: Final = 256
+"""Most services one node trades or brokers at once; a new one beyond it is refused."""
+
+MAX_QUOTES: Final = MAX_BROKERS
+"""Most price replies a trader keeps for its latest price request (one per broker asked)."""
+
+MAX_OWN_OFFERS: Final = 64
+"""Most offers a trader keeps per service (open or settled, until they expire)."""
+
+MAX_NOTICES: Final = MAX_BROKERS
+"""Most match notices a trader keeps per offer (one per broker it sent the offer to)."""
+
+MAX_SENDERS: Final = 1 << 16
+"""Most traders whose newest agreed offer a broker's observable state lists per service (the
+entries last until the traders' offers expire; see ``auction.md``, open items)."""
+
+TIMER_LOCATE: Final = "locate"
+"""``locate.<service hex>``: a trader's wait for the broker set."""
+
+TIMER_SLOT: Final = "slot"
+"""``slot.<service hex>``: the end of a broker's current slot."""
+
+PICK_CONTEXT: Final = b"peermarket/auction/pick"
+"""Domain separator of the hash that picks f of the n brokers."""

@@ -1,0 +1,305 @@
+"""The auction node's machines: ``auction.node`` and ``auction.service``.
+
+``auction.node`` has one state for the whole node: it keeps the node's view of
+its leaf set from ``update`` upcalls and lets routed payloads pass. Every
+other input concerns one service, named by the input (the ``service`` field
+of a message or of a command's arguments, the service of a delivered
+``locate``, the hex suffix of a timer), and ``auction.service`` runs once per
+service: each service has its own control state, ``unknown`` until the node
+trades or brokers it. Rows with the same state and trigger are tried in
+table order (normative); a row with ``refuses`` rejects the input with its
+code.
+"""
+
+from typing import Final
+
+from spec.v1.machine import MachineTable, Transition, Trigger, TriggerKind
+
+RUNNING: Final = "running"
+
+UNKNOWN: Final = "unknown"
+LOCATING: Final = "locating"
+TRADING: Final = "trading"
+BROKERING: Final = "brokering"
+
+
+def _row(
+    id_: str,
+    source: str,
+    trigger: str,
+    guard: str | None,
+    action: str | None,
+    target: str,
+    emits: tuple[str, ...] = (),
+    note: str = "",
+    refuses: str | None = None,
+) -> Transition:
+    kind, name = trigger.split(":", 1)
+    assert kind in ("message", "timer", "command", "upcall")
+    trigger_kind: TriggerKind = kind  # type: ignore[assignment]
+    return Transition(
+        id=id_,
+        source=source,
+        trigger=Trigger(kind=trigger_kind, name=name),
+        guard=guard,
+        action=action,
+        target=target,
+        emits=emits,
+        note=note,
+        refuses=refuses,
+    )
+
+
+def _refuse(id_: str, trigger: str, guard: str, code: str, note: str) -> Transition:
+    return _row(id_, BROKERING, trigger, guard, None, BROKERING, note=note, refuses=code)
+
+
+NODE_TABLE: Final = MachineTable(
+    name="auction.node",
+    states=(RUNNING,),
+    initial=RUNNING,
+    transitions=(
+        _row(
+            "view_join",
+            RUNNING,
+            "upcall:update",
+            "joins_view",
+            "add_member",
+            RUNNING,
+            note="A node joined the leaf set: it enters the view (at most 16 members).",
+        ),
+        _row(
+            "view_leave",
+            RUNNING,
+            "upcall:update",
+            "leaves_view",
+            "drop_member",
+            RUNNING,
+            note="A member left the leaf set: it leaves the view.",
+        ),
+        _row(
+            "pass",
+            RUNNING,
+            "upcall:forward",
+            None,
+            None,
+            RUNNING,
+            note="A routed payload passes through: the auction lets it go on unchanged.",
+        ),
+    ),
+)
+"""The node-wide machine: the view of the leaf set, and routed payloads passing by."""
+
+SERVICE_TABLE: Final = MachineTable(
+    name="auction.service",
+    states=(UNKNOWN, LOCATING, TRADING, BROKERING),
+    initial=UNKNOWN,
+    transitions=(
+        # -- a trader finds the broker set --
+        _row(
+            "locate",
+            UNKNOWN,
+            "command:locate",
+            "room_for_service",
+            "start_locate",
+            LOCATING,
+            ("locate",),
+            note="Route a signed locate to the service id; wait locate_timeout for the answer.",
+        ),
+        _row(
+            "located",
+            LOCATING,
+            "message:broker_set",
+            "answers_locate",
+            "learn_brokers",
+            TRADING,
+            note="The root's broker set, echoing the locate's nonce: trading may start.",
+        ),
+        _row(
+            "locate_timeout",
+            LOCATING,
+            "timer:locate",
+            None,
+            "give_up",
+            UNKNOWN,
+            note="No answer: the trader forgets the service (its application may locate again).",
+        ),
+        # -- a trader trades --
+        _row(
+            "ask_price",
+            TRADING,
+            "command:price",
+            None,
+            "request_price",
+            TRADING,
+            ("price_request",),
+            note="Ask the f brokers picked by the request's nonce for the bid and ask prices.",
+        ),
+        _row(
+            "quote",
+            TRADING,
+            "message:price_reply",
+            "quote_expected",
+            "record_quote",
+            TRADING,
+            note="A reply from a broker asked, echoing the latest request's nonce.",
+        ),
+        _row(
+            "make_offer",
+            TRADING,
+            "command:offer",
+            "offer_allowed",
+            "submit_offer",
+            TRADING,
+            ("submit",),
+            note="Sign the next offer and submit it to the f brokers its number picks.",
+        ),
+        _row(
+            "matched",
+            TRADING,
+            "message:match",
+            "notice_expected",
+            "record_notice",
+            TRADING,
+            note="A broker the offer went to reports a match; a majority of them settles it.",
+        ),
+        # -- a broker set forms --
+        _row(
+            "open",
+            UNKNOWN,
+            "upcall:deliver",
+            "locate_for_key",
+            "open_service",
+            BROKERING,
+            ("broker_set", "service_notice"),
+            note="This node is the root of a service traded for the first time: slot 0 starts "
+            "now; tell the trader and every other broker.",
+        ),
+        _row(
+            "answer_locate",
+            BROKERING,
+            "upcall:deliver",
+            "locate_for_key",
+            "answer_locate",
+            BROKERING,
+            ("broker_set",),
+            note="The root of a service already traded answers with the broker set.",
+        ),
+        _row(
+            "noticed",
+            UNKNOWN,
+            "message:service_notice",
+            "named_broker",
+            "join_service",
+            BROKERING,
+            note="The root names this node a broker: it follows the service's slots.",
+        ),
+        # -- a broker answers traders --
+        _row(
+            "answer_price",
+            BROKERING,
+            "message:price_request",
+            None,
+            "answer_price",
+            BROKERING,
+            ("price_reply",),
+            note="The highest bid and lowest ask the broker holds.",
+        ),
+        _refuse(
+            "submit_not_trader",
+            "message:submit",
+            "offer_impersonates",
+            "auction.not_trader",
+            "The offer names another trader than its signer.",
+        ),
+        _refuse(
+            "submit_wrong_service",
+            "message:submit",
+            "offer_for_other_service",
+            "auction.wrong_service",
+            "The offer is for another service than the submit's.",
+        ),
+        _refuse(
+            "submit_too_long",
+            "message:submit",
+            "offer_too_long",
+            "auction.validity_too_long",
+            "valid_until is more than max_validity after now.",
+        ),
+        _refuse(
+            "submit_expired",
+            "message:submit",
+            "offer_expired",
+            "auction.expired",
+            "valid_until is before now.",
+        ),
+        _refuse(
+            "submit_stale",
+            "message:submit",
+            "offer_stale",
+            "auction.stale_offer",
+            "The trader's newest offer number here is not below this one.",
+        ),
+        _row(
+            "accept_offer",
+            BROKERING,
+            "message:submit",
+            None,
+            "accept_offer",
+            BROKERING,
+            note="Keep it as pending (superseding the trader's older offer); it is forwarded "
+            "when the next even slot ends.",
+        ),
+        # -- slots --
+        _row(
+            "end_even",
+            BROKERING,
+            "timer:slot",
+            "slot_is_even",
+            "forward_candidates",
+            BROKERING,
+            ("candidates",),
+            note="An even slot ends: the pending offers become this round's candidates, sent "
+            "to every other broker.",
+        ),
+        _row(
+            "end_odd",
+            BROKERING,
+            "timer:slot",
+            None,
+            "match_round",
+            BROKERING,
+            ("match",),
+            note="An odd slot ends: the round's candidates join the book, the global match "
+            "runs, and each matched offer's trader is told by the brokers it submitted to.",
+        ),
+        _refuse(
+            "candidates_outsider",
+            "message:candidates",
+            "sender_outside",
+            "auction.outsider",
+            "The sender is not in the broker set.",
+        ),
+        _refuse(
+            "candidates_wrong_slot",
+            "message:candidates",
+            "candidates_off_slot",
+            "auction.wrong_slot",
+            "Not the even slot just ended (odd slot) or the current one (even slot: held).",
+        ),
+        _row(
+            "take_candidates",
+            BROKERING,
+            "message:candidates",
+            "candidates_sound",
+            "take_candidates",
+            BROKERING,
+            note="Every candidate verified: they join the round (early ones are held in it).",
+        ),
+    ),
+)
+"""One service at one node: a trader locates its brokers and trades; a broker follows the
+service's slots, collects offers, forwards candidates and matches."""
+
+TABLES: Final = (NODE_TABLE, SERVICE_TABLE)
+"""The auction's machines, node-wide first."""
