@@ -126,8 +126,9 @@ def conform(
 ) -> None:
     """Replay the conformance traces against an implementation under test (IUT).
 
-    Each case is replayed step by step: the IUT's outputs (recipients and
-    frame bytes, in order) or its error code must equal the trace's, and so
+    Each case is replayed step by step: the IUT's outputs (recipients, or the
+    keys of route downcalls, and frame bytes, in order) or its error code must
+    equal the trace's, and so
     must its observable state where the trace records one. A failing case
     stops at its first failing step and reports a diff of decoded fields.
     """

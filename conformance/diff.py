@@ -4,8 +4,10 @@ A failure report is only useful if a person can see *what* differs, so
 frames are decoded as envelopes (and their bodies as CBOR, checked against
 the message registry) and compared field by field, e.g.
 ``body.nonce: expected 0000000000000001 got 0000000000000002``. Bytes that
-do not decode fall back to hex around the first differing offset. Every
-function returns lines of text; the report indents and joins them.
+do not decode fall back to hex around the first differing offset. An output
+is a frame to a neighbour or a ``route`` downcall (its key and the inner
+frame), and is shown as one or the other. Every function returns lines of
+text; the report indents and joins them.
 """
 
 import difflib
@@ -17,8 +19,8 @@ from reference.codec import decode_message, from_value
 from spec.v1 import driver as D
 from spec.v1.envelope import Envelope
 from spec.v1.errors import PeerMarketError
-from spec.v1.registry import MESSAGES
-from spec.v1.trace import Output
+from spec.v1.registry import MESSAGES, UPCALLS
+from spec.v1.trace import Emitted, RouteOutput, Upcall
 
 BYTES_SHOWN: Final = 16
 """Bytes values longer than this are shown as a window around their first difference."""
@@ -248,13 +250,27 @@ def _diff_body(expected: Envelope, actual: Envelope) -> list[str]:
     return [*lines, *diff_values(exp_value, act_value, "body")]
 
 
-def diff_outputs(expected: Sequence[Output], actual: Sequence[Output]) -> list[str]:
+def describe_output(output: Emitted) -> str:
+    """``to 11b0…, wire/pong seq=1 …`` for a frame; ``route to key fdfd…, auction/locate …``
+    for a ``route`` downcall."""
+    if isinstance(output, RouteOutput):
+        return f"route to key {render_bytes(output.key)}, {describe_frame(output.frame)}"
+    return f"to {render_bytes(output.to)}, {describe_frame(output.frame)}"
+
+
+def _output_key(output: Emitted) -> tuple[str, bytes, bytes]:
+    if isinstance(output, RouteOutput):
+        return ("route", output.key, output.frame)
+    return ("send", output.to, output.frame)
+
+
+def diff_outputs(expected: Sequence[Emitted], actual: Sequence[Emitted]) -> list[str]:
     """Missing, extra and differing outputs, aligned so one dropped frame reads as one line."""
     lines: list[str] = []
     if len(expected) != len(actual):
         lines.append(f"expected {len(expected)} output(s), got {len(actual)}")
-    keys_e = [(o.to, o.frame) for o in expected]
-    keys_a = [(o.to, o.frame) for o in actual]
+    keys_e = [_output_key(o) for o in expected]
+    keys_a = [_output_key(o) for o in actual]
     matcher = difflib.SequenceMatcher(a=keys_e, b=keys_a, autojunk=False)
     for tag, e0, e1, a0, a1 in matcher.get_opcodes():
         if tag == "equal":
@@ -263,27 +279,62 @@ def diff_outputs(expected: Sequence[Output], actual: Sequence[Output]) -> list[s
         for k in range(paired):
             lines.extend(_diff_output(e0 + k, expected[e0 + k], a0 + k, actual[a0 + k]))
         for i in range(e0 + paired, e1):
-            lines.append(
-                f"output[{i}] missing: to {render_bytes(expected[i].to)}, {_brief(expected[i])}"
-            )
+            lines.append(f"output[{i}] missing: {describe_output(expected[i])}")
         for j in range(a0 + paired, a1):
-            lines.append(
-                f"output[{j}] unexpected: to {render_bytes(actual[j].to)}, {_brief(actual[j])}"
-            )
+            lines.append(f"output[{j}] unexpected: {describe_output(actual[j])}")
     return lines
 
 
-def _brief(output: Output) -> str:
-    return describe_frame(output.frame)
-
-
-def _diff_output(i: int, expected: Output, j: int, actual: Output) -> list[str]:
+def _diff_output(i: int, expected: Emitted, j: int, actual: Emitted) -> list[str]:
     where = f"output[{i}]" if i == j else f"expected output[{i}] vs actual output[{j}]"
-    lines = [f"{where}: {describe_frame(expected.frame)}"]
-    if expected.to != actual.to:
-        lines.append(f"  to: expected {render_bytes(expected.to)} got {render_bytes(actual.to)}")
+    if isinstance(expected, RouteOutput) != isinstance(actual, RouteOutput):
+        kinds = ("a route downcall", "a frame to a neighbour")
+        if not isinstance(expected, RouteOutput):
+            kinds = kinds[::-1]
+        lines = [
+            f"{where}: expected {kinds[0]}, got {kinds[1]}",
+            f"  expected: {describe_output(expected)}",
+            f"  actual:   {describe_output(actual)}",
+        ]
+    elif isinstance(expected, RouteOutput) and isinstance(actual, RouteOutput):
+        lines = [f"{where}: route downcall, {describe_frame(expected.frame)}"]
+        if expected.key != actual.key:
+            lines.append(
+                f"  key: expected {render_bytes(expected.key)} got {render_bytes(actual.key)}"
+            )
+    else:
+        assert not isinstance(expected, RouteOutput) and not isinstance(actual, RouteOutput)
+        lines = [f"{where}: {describe_frame(expected.frame)}"]
+        if expected.to != actual.to:
+            lines.append(
+                f"  to: expected {render_bytes(expected.to)} got {render_bytes(actual.to)}"
+            )
     lines.extend("  " + line for line in diff_frame(expected.frame, actual.frame))
     return lines
+
+
+def upcall_problem(upcall: Upcall) -> str:
+    """Why an upcall's arguments are not a valid upcall of its name ("" when they are)."""
+    model = UPCALLS.get(upcall.name)
+    if model is None:
+        return f"{upcall.name!r} is not an upcall of the stack interface ({', '.join(UPCALLS)})"
+    try:
+        decode_message(model, upcall.args, "args")
+    except PeerMarketError as exc:
+        return f"args are not a valid {upcall.name} upcall: {exc}"
+    return ""
+
+
+def describe_upcall(upcall: Upcall) -> str:
+    """``upcall 'deliver' {key: fdfd…, frame: auction/locate seq=0 from … (150 bytes)}``."""
+    value, why = _decode(upcall.args)
+    if why or not isinstance(value, Mapping):
+        return f"upcall {upcall.name!r} ({len(upcall.args)} argument bytes, not a CBOR map)"
+    parts = []
+    for key, item in value.items():
+        shown = describe_frame(item) if key == "frame" and isinstance(item, bytes) else render(item)
+        parts.append(f"{key}: {shown}")
+    return f"upcall {upcall.name!r} {{{', '.join(parts)}}}"
 
 
 def diff_error(expected: str | None, actual: str | None, actual_outputs: int) -> list[str]:

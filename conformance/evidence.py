@@ -3,8 +3,9 @@
 The diff (:mod:`conformance.diff`) says where two results part; sometimes an
 implementer needs the whole of both, to decode them with their own tools or
 to compare them by eye. ``peermarket conform --full`` prints this for each
-failing step: the expected and the actual outputs (recipient, then the
-frame's hex, then the envelope decoded with its body decoded in place), the
+failing step: the expected and the actual outputs (recipient, or the key of a
+``route`` downcall, then the frame's hex, then the envelope decoded with its
+body decoded in place), the
 error codes, and, when the state differed, both states decoded.
 """
 
@@ -14,7 +15,7 @@ from typing import Final
 
 from conformance.outcome import StepEvidence
 from conformance.tracedecode import decode_for_display, value_json, view_frame
-from spec.v1.trace import Output
+from spec.v1.trace import Emitted, RouteOutput
 
 HEX_PER_LINE: Final = 32
 """Bytes per line of hex."""
@@ -42,10 +43,14 @@ def decoded_frame(frame: bytes) -> list[str]:
     return json.dumps(shown, indent=2, ensure_ascii=False).splitlines()
 
 
-def _outputs(title: str, outputs: Sequence[Output]) -> list[str]:
+def _outputs(title: str, outputs: Sequence[Emitted]) -> list[str]:
     lines = [f"{title} ({len(outputs)}):" if outputs else f"{title}: none"]
     for i, output in enumerate(outputs):
-        lines.append(f"  [{i}] to {output.to.hex()}, {len(output.frame)} bytes:")
+        if isinstance(output, RouteOutput):
+            where = f"route to key {output.key.hex()}"
+        else:
+            where = f"to {output.to.hex()}"
+        lines.append(f"  [{i}] {where}, {len(output.frame)} bytes:")
         lines += ["      " + line for line in hex_lines(output.frame)]
         lines += ["      " + line for line in decoded_frame(output.frame)]
     return lines

@@ -12,7 +12,7 @@ from enum import IntEnum
 from typing import Literal
 
 from spec.v1 import driver as D
-from spec.v1.trace import Expect, Output
+from spec.v1.trace import Emitted, Expect
 
 
 class ExitCode(IntEnum):
@@ -39,8 +39,8 @@ class StepEvidence:
     """What the failing step required and what the IUT did, whole, for ``conform --full``."""
 
     expected: Expect
-    outputs: tuple[Output, ...] = ()
-    """The IUT's outputs, in order."""
+    outputs: tuple[Emitted, ...] = ()
+    """The IUT's outputs (frames and route downcalls), in order."""
     error: str | None = None
     """The error code the IUT reported."""
     state: bytes | None = None

@@ -43,7 +43,7 @@ from conformance.outcome import Verdict as Verdict
 from reference import cbor
 from spec.v1 import driver as D
 from spec.v1.errors import PeerMarketError
-from spec.v1.trace import Command, Deliver, Input, NodeSetup, Step
+from spec.v1.trace import Command, Deliver, Input, NodeSetup, Step, Upcall
 
 DEFAULT_TRACES: Final = paths.installed_corpus()
 """The corpus shipped with the package (``conformance/traces/v1``)."""
@@ -107,6 +107,8 @@ def describe_input(item: Input) -> str:
         except PeerMarketError:
             args = f"({len(item.args)} argument bytes)"
         return f"command {item.name!r} {args}"
+    if isinstance(item, Upcall):
+        return diff.describe_upcall(item)
     return f"timer {item.name!r}"
 
 

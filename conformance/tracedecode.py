@@ -1,6 +1,7 @@
 """What a trace carries as bytes, decoded for reading, and the JSON rendering of a trace.
 
-A trace holds frames, their bodies, command arguments and states as bytes.
+A trace holds frames, their bodies, command and upcall arguments (an upcall's
+``frame`` is an inner envelope) and states as bytes.
 This module decodes them strictly, as an implementation would, keeping either
 the value or where and why it does not decode, so a reader of a negative case
 sees the defect. :mod:`conformance.traceview` draws the same views for a
@@ -14,12 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.diff import upcall_problem
 from conformance.tracefile import MAX_TRACE_FILE_BYTES, content_hash, validate_trace
 from reference import cbor
 from reference.identity import Identity
 from spec.v1.errors import BY_CODE, PeerMarketError
 from spec.v1.flags import BY_NAME
-from spec.v1.trace import Command, Deliver, Step, Trace
+from spec.v1.trace import Command, Deliver, RouteOutput, Step, Trace, Upcall
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,27 @@ def view_frame(frame: bytes) -> FrameView:
     return FrameView(envelope, body)
 
 
+@dataclass(frozen=True)
+class UpcallView:
+    """An upcall as a reader sees it: its arguments, the inner frame they carry (``deliver``
+    and ``forward``), and why they are not a valid upcall of their name ("" when they are)."""
+
+    args: Decoded
+    frame: bytes | None
+    """The ``frame`` argument, when the arguments are a map holding bytes there."""
+    frame_view: FrameView | None
+    """Its decoding."""
+    problem: str
+
+
+def view_upcall(upcall: Upcall) -> UpcallView:
+    args = decode_for_display(upcall.args)
+    frame = args.value.get("frame") if isinstance(args.value, Mapping) else None
+    if not isinstance(frame, bytes):
+        return UpcallView(args, None, None, upcall_problem(upcall))
+    return UpcallView(args, frame, view_frame(frame), upcall_problem(upcall))
+
+
 def node_names(trace: Trace) -> dict[bytes, str]:
     """Node id -> trace-local name, for the nodes under test and the named peers."""
     names = {
@@ -89,8 +112,11 @@ def _decoded_json(decoded: Decoded) -> dict[str, Any]:
 
 
 def _frame_json(frame: bytes) -> dict[str, Any]:
-    view = view_frame(frame)
-    rendered: dict[str, Any] = {"size": len(frame), "envelope": _decoded_json(view.envelope)}
+    return _frame_view_json(view_frame(frame), len(frame))
+
+
+def _frame_view_json(view: FrameView, size: int) -> dict[str, Any]:
+    rendered: dict[str, Any] = {"size": size, "envelope": _decoded_json(view.envelope)}
     if view.body is not None:
         rendered["body"] = _decoded_json(view.body)
     return rendered
@@ -104,7 +130,10 @@ def state_digest(state: bytes) -> str:
 def step_json(step: Step, number: int, names: Mapping[bytes, str]) -> dict[str, Any]:
     """One step as in the trace (bytes as hex), with its 1-based ``step`` number and the
     decoded views of its input, outputs and state, the expected error's summary and the
-    expected state's SHA-256 ``state_digest``."""
+    expected state's SHA-256 ``state_digest``. An upcall's input adds ``frame_decoded`` (its
+    inner frame), ``arg_names`` (the trace-local names of node ids among its arguments) and
+    ``problem`` (why its arguments are not a valid upcall, or null); a ``route`` output has
+    ``key_name`` where a frame to a neighbour has ``to_name``."""
     rendered: dict[str, Any] = {"step": number, **step.model_dump(mode="json")}
     item = step.input
     if isinstance(item, Deliver):
@@ -112,9 +141,24 @@ def step_json(step: Step, number: int, names: Mapping[bytes, str]) -> dict[str, 
         rendered["input"]["decoded"] = _frame_json(item.frame)
     elif isinstance(item, Command):
         rendered["input"]["decoded"] = _decoded_json(decode_for_display(item.args))
+    elif isinstance(item, Upcall):
+        view = view_upcall(item)
+        rendered["input"]["decoded"] = _decoded_json(view.args)
+        if view.frame is not None and view.frame_view is not None:
+            rendered["input"]["frame_decoded"] = _frame_view_json(view.frame_view, len(view.frame))
+        values = view.args.value.items() if isinstance(view.args.value, Mapping) else ()
+        rendered["input"]["arg_names"] = {
+            key: names[value]
+            for key, value in values
+            if isinstance(value, bytes) and value in names
+        }
+        rendered["input"]["problem"] = view.problem or None
     expect_json = rendered["expect"]
     for output_json, output in zip(expect_json["outputs"], step.expect.outputs, strict=True):
-        output_json["to_name"] = names.get(output.to)
+        if isinstance(output, RouteOutput):
+            output_json["key_name"] = names.get(output.key)
+        else:
+            output_json["to_name"] = names.get(output.to)
         output_json["decoded"] = _frame_json(output.frame)
     if step.expect.error is not None:
         code = BY_CODE.get(step.expect.error)

@@ -24,14 +24,42 @@ from spec.v1 import SPEC_VERSION, WIRE_VERSION
 from spec.v1.base import WireModel
 from spec.v1.errors import BY_CODE, PeerMarketError
 from spec.v1.flags import BY_NAME
-from spec.v1.registry import COMMANDS, OBSERVABLE, PARAMS, PROTOCOLS
-from spec.v1.trace import TRACE_FORMAT, Command, Trace
+from spec.v1.overlay import PROTOCOL as OVERLAY
+from spec.v1.registry import COMMANDS, OBSERVABLE, PARAMS, PROTOCOLS, TABLES, UPCALLS
+from spec.v1.stack import STACK_SUFFIX
+from spec.v1.trace import TRACE_FORMAT, Command, Trace, Upcall
 
 TRACE_SUFFIX: Final = ".cbor"
 MANIFEST_NAME: Final = "MANIFEST.json"
 MANIFEST_FORMAT: Final = 1
 MAX_TRACE_FILE_BYTES: Final = 64 << 20
 """Largest trace file read (frames may exceed MAX_FRAME_BYTES in oversized-frame cases)."""
+
+APPLICATIONS: Final[tuple[str, ...]] = tuple(
+    protocol
+    for protocol in PROTOCOLS
+    if any(
+        row.trigger.kind == "upcall"
+        for table in TABLES.get(protocol, ())
+        for row in table.transitions
+    )
+)
+"""The application protocols: those whose tables take upcalls from the overlay (``stack.md``)."""
+
+LEVELS: Final[tuple[str, ...]] = tuple(
+    sorted({*PROTOCOLS, *(protocol + STACK_SUFFIX for protocol in APPLICATIONS)})
+)
+"""Every protocol a node under test may run: each protocol of the spec (an application one
+alone, its upcalls given as inputs) and ``<application>_stack``, the whole stack."""
+
+
+def command_model(protocol: str, name: str) -> type[WireModel] | None:
+    """The argument model of command ``name`` of a node running ``protocol``: a whole-stack
+    node takes its application's commands and its overlay's."""
+    if protocol.endswith(STACK_SUFFIX) and protocol in LEVELS:
+        application = protocol.removesuffix(STACK_SUFFIX)
+        return COMMANDS.get((application, name)) or COMMANDS.get((OVERLAY, name))
+    return COMMANDS.get((protocol, name))
 
 
 # --------------------------------------------------------------------------------------------
@@ -186,8 +214,8 @@ def validate_trace(
                     f"<corpus>/{header.case_id}{TRACE_SUFFIX}, not {path}",
                 )
     for name in [header.protocol, *(node.protocol for node in header.nodes)]:
-        if name not in PROTOCOLS:
-            problem("protocol", f"protocol {name!r} is not defined by the spec ({PROTOCOLS})")
+        if name not in LEVELS:
+            problem("protocol", f"protocol {name!r} is not defined by the spec ({LEVELS})")
             break
     for flag in header.flags:
         if flag not in BY_NAME:
@@ -225,7 +253,7 @@ def validate_trace(
         protocol = protocol_of.get(step.node, "")
         if isinstance(step.input, Command) and expect.error is None:
             # An accepted command's arguments fit its model (a negative step's may not).
-            command = COMMANDS.get((protocol, step.input.name))
+            command = command_model(protocol, step.input.name)
             if command is None:
                 problem(
                     "encoding",
@@ -235,6 +263,18 @@ def validate_trace(
                 )
             else:
                 _check_encoded(step.input.args, command, "command args", number, problem)
+        if isinstance(step.input, Upcall) and expect.error is None:
+            # An accepted upcall is one of the stack interface's, its arguments fit its model.
+            upcall = UPCALLS.get(step.input.name)
+            if upcall is None:
+                problem(
+                    "encoding",
+                    f"upcall {step.input.name!r} is accepted, but the stack interface has no "
+                    f"such upcall ({', '.join(UPCALLS)})",
+                    number,
+                )
+            else:
+                _check_encoded(step.input.args, upcall, "upcall args", number, problem)
         if expect.state is not None:
             state_model = OBSERVABLE.get(protocol)
             _check_encoded(expect.state, state_model, "expected state", number, problem)

@@ -3,27 +3,70 @@
 The outline ``peermarket corpus show ID`` prints below a trace's header, so a
 trace of hundreds of steps fits on a screen or two and a reader can pick the
 step to show in full (``--step N``, numbered from 1 as in the failure report).
-Plain aligned text, never wrapped, so it can be searched with grep.
+Plain aligned text, never wrapped, so it can be searched with grep. The
+outputs column counts frames and ``route`` downcalls alike.
 """
 
 from collections.abc import Collection, Mapping, Sequence
 from typing import Final
 
 from conformance import diff
-from conformance.tracedecode import node_names, view_frame
-from spec.v1.trace import Command, FireTimer, Input, Trace
+from conformance.tracedecode import node_names, view_frame, view_upcall
+from spec.v1.trace import Command, FireTimer, Input, Trace, Upcall
 
 OUTLINE_COLUMNS: Final = ("step", "tick", "node", "input", "outputs", "error", "state", "note")
 
 
+def _name(node_id: bytes, names: Mapping[bytes, str]) -> str:
+    return names.get(node_id) or node_id.hex()[:8] + "…"
+
+
+def _frame_kind(frame: bytes, names: Mapping[bytes, str]) -> str | None:
+    """``wire/pong seq=1`` (with ``by <signer>`` when the signer is named), or None when the
+    frame is not an envelope map."""
+    envelope = view_frame(frame).envelope.value
+    if not isinstance(envelope, Mapping):
+        return None
+    protocol, type_, seq, sender = (envelope.get(k) for k in ("protocol", "type", "seq", "sender"))
+    if not (isinstance(protocol, str) and isinstance(type_, str)):
+        return None
+    at = f" seq={seq}" if isinstance(seq, int) else ""
+    by = f" by {names[sender]}" if isinstance(sender, bytes) and sender in names else ""
+    return f"{protocol}/{type_}{at}{by}"
+
+
+def describe_upcall(item: Upcall, names: Mapping[bytes, str]) -> str:
+    """``upcall deliver auction/locate seq=0 by b for fdfdfdfd…``, ``upcall forward ... next c``,
+    ``upcall update c joined``, or what is wrong with arguments that do not decode."""
+    view = view_upcall(item)
+    args = view.args.value
+    if not isinstance(args, Mapping):
+        return f"upcall {item.name} ({len(item.args)} argument bytes, not a CBOR map)"
+    parts = [f"upcall {item.name}"]
+    if view.frame is not None:
+        parts.append(_frame_kind(view.frame, names) or diff.describe_frame(view.frame))
+    key, next_hop, node, joined = (args.get(k) for k in ("key", "next_hop", "node", "joined"))
+    if isinstance(key, bytes):
+        parts.append(f"for {_name(key, names)}")
+    if isinstance(next_hop, bytes):
+        parts.append(f"next {_name(next_hop, names)}")
+    if isinstance(node, bytes):
+        parts.append(_name(node, names))
+    if isinstance(joined, bool):
+        parts.append("joined" if joined else "left")
+    return " ".join(parts)
+
+
 def describe_input(item: Input, names: Mapping[bytes, str]) -> str:
     """``command ping``, ``timer probe``, ``deliver wire/pong seq=1 from b`` (the link's name),
-    or what is wrong with a frame that does not decode."""
+    an upcall (:func:`describe_upcall`), or what is wrong with a frame that does not decode."""
     if isinstance(item, Command):
         return f"command {item.name}"
     if isinstance(item, FireTimer):
         return f"timer {item.name}"
-    link = names.get(item.link) or item.link.hex()[:8] + "…"
+    if isinstance(item, Upcall):
+        return describe_upcall(item, names)
+    link = _name(item.link, names)
     envelope = view_frame(item.frame).envelope.value
     if isinstance(envelope, Mapping):
         protocol, type_, seq = (envelope.get(k) for k in ("protocol", "type", "seq"))

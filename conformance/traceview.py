@@ -35,6 +35,7 @@ from conformance.tracedecode import (
     state_digest,
     value_json,
     view_frame,
+    view_upcall,
 )
 from conformance.tracefile import MAX_TRACE_FILE_BYTES, content_hash, validate_trace
 from conformance.traceoutline import outline_lines
@@ -43,7 +44,7 @@ from reference.identity import Identity
 from spec.v1.envelope import MAX_FRAME_BYTES
 from spec.v1.errors import BY_CODE
 from spec.v1.flags import BY_NAME
-from spec.v1.trace import Command, Deliver, FireTimer, Trace
+from spec.v1.trace import Command, Deliver, FireTimer, RouteOutput, Trace, Upcall
 
 _ABBREVIATE_AT: Final = 48
 """Byte strings longer than this are abbreviated in the terminal rendering."""
@@ -82,7 +83,12 @@ class _Show:
         return ""
 
     def add(self, tree: Tree, label: str, value: cbor.Value) -> None:
-        """Add ``label: value`` under ``tree``, nesting maps and arrays."""
+        """Add ``label: value`` under ``tree``, nesting maps and arrays. A byte string under
+        the key ``frame`` is an inner envelope (an upcall's, a ``submit``'s, a candidate's):
+        it is decoded like any frame."""
+        if label == "frame" and isinstance(value, bytes):
+            self.frame(tree, label, value)
+            return
         flat = self.scalar(value)
         if flat or not isinstance(value, tuple | list | Mapping):
             tree.add(f"[cyan]{label}[/] {flat}")
@@ -152,6 +158,19 @@ class _Show:
                 self.decoded(branch, label, view.body, value)
             else:
                 self.add(branch, escape(key), value)
+
+    def upcall(self, tree: Tree, item: Upcall) -> None:
+        """The upcall and its arguments; the inner frame of ``deliver`` and ``forward`` decoded
+        like any frame; what makes the arguments invalid for the upcall, if anything."""
+        branch = tree.add(f"[yellow]input[/] upcall [bold]{escape(item.name)}[/] from the overlay")
+        view = view_upcall(item)
+        if view.args.error is not None or not isinstance(view.args.value, Mapping):
+            self.decoded(branch, "args", view.args, item.args)
+        else:
+            for key, value in view.args.value.items():
+                self.add(branch, escape(key), value)
+        if view.problem:
+            branch.add(f"[red]{escape(view.problem)}[/]")
 
 
 def _lenient(data: bytes) -> object | None:
@@ -279,6 +298,8 @@ def render_step(trace: Trace, number: int) -> Tree:
         show.decoded(inp, "args", decode_for_display(item.args), item.args)
     elif isinstance(item, FireTimer):
         tree.add(f"[yellow]input[/] timer [bold]{escape(item.name)}[/] fires")
+    elif isinstance(item, Upcall):
+        show.upcall(tree, item)
     expect = tree.add("[yellow]expect[/]")
     if error is not None:
         code = BY_CODE.get(error)
@@ -287,7 +308,11 @@ def render_step(trace: Trace, number: int) -> Tree:
     elif not outputs:
         expect.add("accepted, no output")
     for i, output in enumerate(outputs, start=1):
-        show.frame(expect, f"output {i} to {show.bytes_(output.to)}", output.frame)
+        if isinstance(output, RouteOutput):
+            label = f"output {i} [bold]route[/] to key {show.bytes_(output.key)}"
+        else:
+            label = f"output {i} to {show.bytes_(output.to)}"
+        show.frame(expect, label, output.frame)
     if state is not None:
         show.decoded(expect, "state", decode_for_display(state), state)
         expect.add(f"[cyan]state digest[/] sha256 {state_digest(state)}")

@@ -62,7 +62,11 @@ def values(annotation: Any, metadata: Iterable[Any] = ()) -> st.SearchStrategy[A
     if annotation is bool:
         return st.booleans()
     if annotation is int:
-        return st.integers(found.get("ge", CBOR_INT_MIN), found.get("le", CBOR_INT_MAX))
+        low_int, high_int = found.get("ge", CBOR_INT_MIN), found.get("le", CBOR_INT_MAX)
+        step = found.get("multiple_of")
+        if step is None:
+            return st.integers(low_int, high_int)
+        return st.integers(-(-low_int // step), high_int // step).map(lambda k: k * step)
     if annotation is bytes:
         return st.binary(min_size=low, max_size=high)
     if annotation is str:
@@ -99,7 +103,8 @@ def _flatten(metadata: Iterable[Any]) -> Iterator[Any]:
 
 
 def bounds(metadata: Iterable[Any]) -> dict[str, Any]:
-    """ge/le (inclusive), min_len/max_len and pattern, from whatever form they were given in.
+    """ge/le (inclusive), multiple_of, min_len/max_len and pattern, from whatever form they were
+    given in.
 
     ``metadata`` is a ``FieldInfo.metadata`` list or the extras of an ``Annotated``.
     """
@@ -113,6 +118,8 @@ def bounds(metadata: Iterable[Any]) -> dict[str, Any]:
             found["le"] = item.le
         elif isinstance(item, at.Lt):
             found["le"] = typing.cast(int, item.lt) - 1
+        elif isinstance(item, at.MultipleOf):
+            found["multiple_of"] = item.multiple_of
         elif isinstance(item, at.MinLen):
             found["min_len"] = item.min_length
         elif isinstance(item, at.MaxLen):

@@ -2,8 +2,9 @@
 
 The corpus is replayed through the reference in process with
 ``Machine.select`` observed (never modified): a row counts when it was
-selected for a step that the node then accepted. Any row no trace fires
-fails the test, and the uncovered rows are printed.
+selected for a step that the node then accepted, and a refusing row when it
+was selected for a step the node then rejected with the row's own code. Any
+row no trace fires fails the test, and the uncovered rows are printed.
 """
 
 from collections.abc import Callable
@@ -25,12 +26,12 @@ from spec.v1.registry import TABLES
 
 def fired_rows(monkeypatch: pytest.MonkeyPatch, root: Path = CORPUS_DIR) -> set[tuple[str, str]]:
     """(table name, row id) of every transition that fired in an accepted corpus step."""
-    selected: list[tuple[str, str]] = []
+    selected: list[tuple[str, Transition]] = []
     original: Callable[..., Transition] = Machine.select
 
     def observed(self: Machine[Any], state: MachineState[Any], event: Event) -> Transition:
         row = original(self, state, event)
-        selected.append((self.table.name, row.id))
+        selected.append((self.table.name, row))
         return row
 
     monkeypatch.setattr(Machine, "select", observed)
@@ -45,22 +46,30 @@ def fired_rows(monkeypatch: pytest.MonkeyPatch, root: Path = CORPUS_DIR) -> set[
             selected.clear()
             try:
                 nodes[step.node], _ = handle(nodes[step.node], step.at, step.input)
-            except PeerMarketError:
+            except PeerMarketError as exc:
+                covered.update(
+                    (name, row.id) for name, row in selected if row.refuses == exc.code.code
+                )
                 continue
-            covered.update(selected)
+            covered.update((name, row.id) for name, row in selected if row.refuses is None)
     return covered
 
 
+def _all_tables() -> list[MachineTable]:
+    return [table for protocol in sorted(TABLES) for table in TABLES[protocol]]
+
+
 def test_every_role_machine_is_a_registered_table() -> None:
-    tables = {table.name for table in TABLES.values()}
+    names = [table.name for table in _all_tables()]
+    assert len(names) == len(set(names)), "two registered tables share a name"
+    assert set(ROLES) == set(TABLES)
     for protocol, role in ROLES.items():
-        assert role.machine.table.name in tables, f"{protocol}: table not in spec TABLES"
-        assert TABLES[protocol] is role.machine.table or TABLES[protocol] == role.machine.table
+        assert role.machine.tables == TABLES[protocol], f"{protocol}: not the spec's TABLES"
 
 
 def test_every_transition_of_every_table_fires(monkeypatch: pytest.MonkeyPatch) -> None:
     covered = fired_rows(monkeypatch)
-    tables: list[MachineTable] = list(TABLES.values())
+    tables = _all_tables()
     assert tables, "no machine tables registered"
     rows = [(table.name, row) for table in tables for row in table.transitions]
     uncovered = [(name, row) for name, row in rows if (name, row.id) not in covered]

@@ -118,9 +118,23 @@ def test_value_type_bounds_come_from_the_types() -> None:
 # ---------------------------------------------------------------- machines
 
 
-@pytest.mark.parametrize(
-    "path", ["example_machine.PROBER", "spec.v1.wire.TABLE", "spec.v1.overlay.TABLE"]
-)
+MACHINE_PATHS = [
+    "example_machine.PROBER",
+    "spec.v1.wire.TABLE",
+    "spec.v1.overlay.TABLE",
+    "spec.v1.auction.table.NODE_TABLE",
+    "spec.v1.auction.table.SERVICE_TABLE",
+]
+
+
+def test_the_machine_paths_are_every_registered_table() -> None:
+    from spec.v1.registry import TABLES
+
+    shown = [pysource.import_object(path) for path in MACHINE_PATHS[1:]]
+    assert shown == [table for protocol in TABLES for table in TABLES[protocol]]
+
+
+@pytest.mark.parametrize("path", MACHINE_PATHS)
 def test_machine_directive_shows_every_row_once(path: str) -> None:
     """A row that changes state is a label line on the one edge of its (source, target);
     a row that stays in its state is no loop but an entry, linking to its row, in the
@@ -157,6 +171,50 @@ def test_machine_directive_shows_every_row_once(path: str) -> None:
     for state, rows in machine_diagrams.stays(table).items():
         count = f"stays on {len(rows)} row"
         assert f"{ids[state]} : {count}" in diagram, f"{state} shows how many rows keep it"
+
+
+def test_a_refusing_row_stays_and_names_its_code_linked_to_the_error_reference() -> None:
+    from sphinx import addnodes
+
+    table: MachineTable = pysource.import_object("spec.v1.auction.table.SERVICE_TABLE")
+    refusing = [row for row in table.transitions if row.refuses]
+    assert refusing, "the auction's service table has refusing rows"
+    generated = machine_diagrams.machine_nodes(table)
+    tables = [t for top in generated for t in top.findall(nodes.table)]
+    staying = next(t for t in tables if "peermarket-machine-stays" in t["classes"])
+    transitions = next(t for t in tables if "peermarket-machine" in t["classes"])
+    xrefs = [x["reftarget"] for top in generated for x in top.findall(addnodes.pending_xref)]
+    for row in refusing:
+        assert row.source == row.target and row.refuses is not None
+        assert xrefs.count(errors_table.error_anchor(row.refuses)) >= 2, row.id
+        assert f"refuses {row.refuses}" in staying.astext()
+        anchor = machine_diagrams.row_anchor(table, row)
+        cells = next(r for r in transitions.findall(nodes.row) if anchor in r["ids"])
+        assert cells[4].astext() == f"refuses {row.refuses}", row.id  # the action column
+    assert f"{len(refusing)} of them refuse" in _text(generated)
+    assert machine_diagrams.row_label(refusing[0]).endswith(f"refuses {refusing[0].refuses}")
+
+
+def test_a_worked_trace_shows_upcalls_and_route_outputs(tmp_path: Path) -> None:
+    from broken_iuts import kit
+
+    worked_trace = importlib.import_module("peermarket_docs.worked_trace")
+    trace = kit.auction_case()
+    corpus = kit.write_corpus(tmp_path, [trace])
+    text = _text(worked_trace.worked_trace_nodes(trace.content.header.case_id, corpus))
+    assert "Required output 1 of 1, a route downcall to key 5e5e" in text
+    assert "Input: the overlay's upcall update, arguments:" in text
+    assert "Input: the overlay's upcall deliver, arguments:" in text
+    assert '"frame": <<{' in text  # the upcall's inner frame, opened
+    assert "Required output 1 of 4, to peer:" in text
+
+
+def test_every_trigger_kind_has_a_place_in_the_stays_table() -> None:
+    import typing
+
+    from spec.v1.machine import TriggerKind
+
+    assert set(machine_diagrams.TRIGGER_KINDS) == set(typing.get_args(TriggerKind))
 
 
 def _prober(emit_extra: bool = False) -> Machine[dict[str, object]]:

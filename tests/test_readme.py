@@ -36,11 +36,13 @@ def test_case_counts_are_the_corpus_counts() -> None:
     assert f"`{sum(counts.values())} passed, 0 failed" in README
 
 
-def test_status_marks_exactly_the_protocols_with_tables_implemented() -> None:
-    rows = re.findall(r"^\| `(\w+)` \| .* \| \*\*(\w+)\*\*", README, flags=re.MULTILINE)
+def test_status_marks_exactly_the_protocols_with_tables_implemented_or_in_progress() -> None:
+    rows = re.findall(r"^\| `(\w+)` \| .* \| \*\*(\w[\w ]*)\*\*", README, flags=re.MULTILINE)
     status = dict(rows)
-    assert {p for p, s in status.items() if s == "implemented"} == set(TABLES)
-    assert {"auction", "sla", "insurance"} <= {p for p, s in status.items() if s == "planned"}
+    assert set(status.values()) <= {"implemented", "in progress", "planned"}, status
+    started = {p for p, s in status.items() if s in ("implemented", "in progress")}
+    assert started == set(TABLES)
+    assert {"sla", "insurance"} <= {p for p, s in status.items() if s == "planned"}
 
 
 def test_every_command_is_shown_and_every_shown_command_exists() -> None:

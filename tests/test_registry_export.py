@@ -21,10 +21,14 @@ def _load(name: str) -> dict[str, object]:
 def test_tables_json_rebuilds_every_table_row_for_row() -> None:
     tables = _load(TABLES_FILE)["tables"]
     assert isinstance(tables, list)
-    assert [t["protocol"] for t in tables] == sorted(TABLES)
+    # One entry per table, protocols sorted, a protocol's tables in their registered order.
+    assert [(t["protocol"], t["name"]) for t in tables] == [
+        (protocol, table.name) for protocol in sorted(TABLES) for table in TABLES[protocol]
+    ]
+    rebuilt: dict[str, list[MachineTable]] = {}
     for entry in tables:
         protocol = entry.pop("protocol")
-        rebuilt = MachineTable.model_validate(
+        table = MachineTable.model_validate(
             {
                 **entry,
                 "states": tuple(entry["states"]),
@@ -33,11 +37,24 @@ def test_tables_json_rebuilds_every_table_row_for_row() -> None:
                 ),
             }
         )
-        assert rebuilt == TABLES[protocol]
+        rebuilt.setdefault(protocol, []).append(table)
         # Row order is normative (first fitting row fires), so the file keeps it.
-        assert [r["id"] for r in entry["transitions"]] == [
-            r.id for r in TABLES[protocol].transitions
-        ]
+        assert [r["id"] for r in entry["transitions"]] == [r.id for r in table.transitions]
+    assert {p: tuple(ts) for p, ts in rebuilt.items()} == dict(TABLES)
+
+
+def test_tables_json_states_every_refusing_row() -> None:
+    tables = _load(TABLES_FILE)["tables"]
+    assert isinstance(tables, list)
+    rows = [row for entry in tables for row in entry["transitions"]]
+    assert all("refuses" in row for row in rows)
+    refusing = [row for row in rows if row["refuses"] is not None]
+    expected = [row for ts in TABLES.values() for t in ts for row in t.transitions if row.refuses]
+    assert len(refusing) == len(expected)
+    codes = {e.code for e in ERROR_CODES}
+    for row in refusing:
+        assert row["refuses"] in codes, row["id"]
+        assert row["action"] is None and row["emits"] == [] and row["target"] == row["source"]
 
 
 def test_errors_json_lists_every_code_in_taxonomy_order() -> None:

@@ -249,7 +249,17 @@ def test_every_role_sizes_its_window_from_its_parameters() -> None:
 
 
 def _valid_params(protocol: str) -> dict[str, object]:
-    return {"wire": {}, "overlay": {"x": 0, "y": 0, "bootstrap": None}}[protocol]
+    auction = {
+        "brokers": 4,
+        "fanout": 2,
+        "table": 4,
+        "max_validity": 100,
+        "slot_ticks": 10,
+        "locate_timeout": 30,
+    }
+    return {"wire": {}, "overlay": {"x": 0, "y": 0, "bootstrap": None}, "auction": auction}[
+        protocol
+    ]
 
 
 def test_a_frame_the_machine_refuses_evicts_nothing() -> None:

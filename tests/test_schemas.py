@@ -170,6 +170,32 @@ def test_unsupported_annotations_fail_the_export(annotation: Any) -> None:
         json_schema(model, {})
 
 
+@pytest.mark.parametrize(
+    ("low", "high", "step"),
+    [(None, 8, 2), (0, None, 2), (0, 1000, 2), (1, 1, 2)],
+    ids=["no-minimum", "no-maximum", "too-many-values", "no-value"],
+)
+def test_a_multiple_needs_both_bounds_and_few_values(
+    low: int | None, high: int | None, step: int
+) -> None:
+    model = _define(Annotated[int, Field(ge=low, le=high, multiple_of=step)])
+    with pytest.raises(ExportError, match=r"Odd\.x: multiple_of"):
+        members(model)
+
+
+def test_a_multiple_is_stated_in_both_languages() -> None:
+    class Even(WireModel):
+        x: Annotated[int, Field(ge=-3, le=6, multiple_of=2)]
+
+    assert json_schema(Even, {})["properties"]["x"] == {
+        "type": "integer",
+        "minimum": -3,
+        "maximum": 6,
+        "multipleOf": 2,
+    }
+    assert "  x: (-2 / 0 / 2 / 4 / 6),\n" in render_cddl([Even], {})
+
+
 # ---- our own output against the schemas --------------------------------------------------
 
 
@@ -191,6 +217,7 @@ class Rich(WireModel):
     code: Annotated[str, Field(min_length=2, max_length=4, pattern=r"^[A-Z]+$")]
     flag: bool
     delta: Annotated[int, Field(ge=-5, le=5)]
+    even: Annotated[int, Field(ge=-3, le=6, multiple_of=2)]
     mode: Literal["a", "b", 3, None]
     pair: tuple[int, bool]
     ids: Annotated[tuple[Annotated[bytes, Field(max_length=3)] | None, ...], Field(max_length=2)]
@@ -292,6 +319,8 @@ def _mutations(model: type[WireModel], value: dict[str, Any]) -> Iterator[tuple[
                 yield f"{name} above maximum", {**rest, name: limits["le"] + 1}
             if "ge" in limits:
                 yield f"{name} below minimum", {**rest, name: limits["ge"] - 1}
+            if limits.get("multiple_of", 1) > 1:
+                yield f"{name} not a multiple", {**rest, name: current + 1}
         elif info.annotation is bytes:
             yield f"int for bytes {name}", {**rest, name: 0}
             if "max_len" in limits:

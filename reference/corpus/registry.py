@@ -3,6 +3,7 @@
 from typing import Final
 
 from reference.corpus import CorpusGenerator
+from reference.corpus.auction_generators import AUCTION_CASES
 from reference.corpus.overlay_generators import OVERLAY_CASES, OVERLAY_SCENARIOS
 from reference.corpus.wire_generators import CODEC_GENERATOR, ENVELOPE_GENERATOR, EXCHANGE_GENERATOR
 from reference.corpus.wire_scenarios import WIRE_SCENARIOS
@@ -14,5 +15,6 @@ GENERATORS: Final[tuple[CorpusGenerator, ...]] = (
     EXCHANGE_GENERATOR,
     OVERLAY_CASES,
     OVERLAY_SCENARIOS,
+    AUCTION_CASES,
 )
 """Every generator. Each later protocol issue appends its own."""

@@ -18,6 +18,10 @@ from reference.envelope import seal
 from reference.identity import Identity, seed_from_label
 from spec.v1 import SPEC_VERSION
 from spec.v1 import driver as D
+from spec.v1.auction.commands import AuctionParams, LocateCommand
+from spec.v1.auction.messages import Locate
+from spec.v1.base import WireModel
+from spec.v1.stack import DeliverUpcall, ForwardUpcall, UpdateUpcall
 from spec.v1.trace import (
     TRACE_FORMAT,
     Command,
@@ -26,11 +30,14 @@ from spec.v1.trace import (
     Generator,
     Input,
     NodeSetup,
+    Output,
     Peer,
+    RouteOutput,
     Step,
     Tag,
     Trace,
     TraceHeader,
+    Upcall,
 )
 from spec.v1.wire import Ping, PingCommand, Pong
 
@@ -66,9 +73,9 @@ class Recorder:
         self.nodes: list[NodeSetup] = []
         self.steps: list[Step] = []
 
-    def node(self, name: str, protocol: str = "wire") -> NodeSetup:
+    def node(self, name: str, protocol: str = "wire", params: bytes = WIRE_PARAMS) -> NodeSetup:
         setup = NodeSetup(
-            name=name, protocol=protocol, seed=seed_from_label(f"node-{name}"), params=WIRE_PARAMS
+            name=name, protocol=protocol, seed=seed_from_label(f"node-{name}"), params=params
         )
         reply = self.driver.handle(D.CreateNode(op="create_node", node=setup))
         assert isinstance(reply, D.Ok), reply
@@ -98,6 +105,7 @@ class Recorder:
         description: str,
         tags: tuple[Tag, ...] = ("positive",),
         flags: tuple[str, ...] = (),
+        peers: tuple[Peer, ...] = (Peer(name="peer", node_id=PEER.node_id),),
     ) -> Trace:
         header = TraceHeader(
             trace_format=TRACE_FORMAT,
@@ -109,7 +117,7 @@ class Recorder:
             tags=tags,
             flags=flags,
             nodes=tuple(self.nodes),
-            peers=(Peer(name="peer", node_id=PEER.node_id),),
+            peers=peers,
         )
         return seal_trace(header, self.steps)
 
@@ -172,6 +180,55 @@ def two_nodes_case() -> Trace:
 def build_traces() -> list[Trace]:
     """Five wire cases: three positive, two negative."""
     return [answer_case(), command_case(), stale_case(), non_canonical_case(), two_nodes_case()]
+
+
+AUCTION_PARAMS: Final = encode_message(
+    AuctionParams(
+        brokers=4,
+        fanout=2,
+        table=4,
+        max_validity=100,
+        slot_ticks=10,
+        locate_timeout=30,
+        replay_senders=16,
+    )
+)
+SERVICE: Final = bytes.fromhex("fd" * 16)
+"""The service ``a`` brokers in :func:`auction_case` (its view makes it the root)."""
+OTHER_SERVICE: Final = bytes.fromhex("5e" * 16)
+"""The service ``a`` locates in :func:`auction_case`."""
+BROKERS: Final = tuple(Identity.from_label(f"broker-{name}") for name in "bcd")
+
+
+def upcall(name: str, args: WireModel) -> Upcall:
+    return Upcall(kind="upcall", name=name, args=encode_message(args))
+
+
+def auction_case() -> Trace:
+    """An auction node run alone (``stack.md``): a ``locate`` command gives a ``route``
+    downcall, ``update`` upcalls fill its view, a ``forward`` passes by, and a ``deliver``ed
+    locate of a service it is the root of is answered with frames to neighbours."""
+    rec = Recorder()
+    rec.node("a", "auction", AUCTION_PARAMS)
+    locate = LocateCommand(service=OTHER_SERVICE, nonce=b"locate-1")
+    routed = rec.step("a", 1, Command(kind="command", name="locate", args=encode_message(locate)))
+    assert [type(o) for o in routed.outputs] == [RouteOutput], routed
+    for tick, broker in enumerate(BROKERS, start=2):
+        rec.step("a", tick, upcall("update", UpdateUpcall(node=broker.node_id, joined=True)))
+    inner = seal(PEER, Locate(service=SERVICE, nonce=bytes(range(8))), 0)
+    hop = BROKERS[0].node_id
+    rec.step("a", 5, upcall("forward", ForwardUpcall(key=SERVICE, frame=inner, next_hop=hop)))
+    answered = rec.step("a", 6, upcall("deliver", DeliverUpcall(key=SERVICE, frame=inner)))
+    assert answered.outputs and all(type(o) is Output for o in answered.outputs), answered
+    peers = (
+        Peer(name="peer", node_id=PEER.node_id),
+        *(Peer(name=n, node_id=b.node_id) for n, b in zip("bcd", BROKERS, strict=True)),
+    )
+    return rec.trace(
+        "auction/kit/upcalls-and-routes-001",
+        "An auction node alone: upcalls as inputs, a route downcall as an output.",
+        peers=peers,
+    )
 
 
 def write_corpus(root: Path, traces: list[Trace] | None = None) -> Path:

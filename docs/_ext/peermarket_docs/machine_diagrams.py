@@ -11,7 +11,10 @@ How a machine is drawn, so that large tables stay readable:
   it there, and a compact table under the diagram lists them by trigger,
   each entry linking to its row of the transition table.
 
-Every row is thus shown exactly once: on an edge or in the stays table.
+Every row is thus shown exactly once: on an edge or in the stays table. A
+row that *refuses* (rejects the input with an error code, changing nothing)
+always stays in its state: its stays-table entry and its action cell say
+``refuses <code>``, linking to the code in the error reference.
 Small machines (:data:`LEFT_TO_RIGHT_UP_TO` states) are laid out left to
 right, larger ones top down.
 
@@ -31,14 +34,18 @@ from collections.abc import Iterator
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinxcontrib.mermaid import mermaid
 
 from peermarket_docs.docnodes import data_table, inline, lit, para, paras
+from peermarket_docs.errors_table import error_anchor
 from spec.v1.machine import MachineTable, Transition
 
-TRIGGER_KINDS = ("message", "timer", "command")
+TRIGGER_KINDS = ("message", "timer", "command", "upcall")
+"""Every kind of trigger (``spec.v1.machine.TriggerKind``), in the order the stays table
+lists them."""
 
 LEFT_TO_RIGHT_UP_TO = 3
 """Machines with at most this many states are drawn left to right: one row fits the
@@ -80,13 +87,29 @@ def row_anchor(table: MachineTable, row: Transition) -> str:
 
 
 def row_label(row: Transition) -> str:
-    """One row as a diagram label line: ``kind name [guard] / emits``."""
+    """One row as a diagram label line: ``kind name [guard] / emits`` (``... refuses code``
+    for a refusing row)."""
     label = f"{row.trigger.kind} {row.trigger.name}"
     if row.guard:
         label += f" [{row.guard}]"
     if row.emits:
         label += " / " + ", ".join(row.emits)
+    if row.refuses:
+        label += f" refuses {row.refuses}"
     return _mermaid_text(label)
+
+
+def refusal(code_name: str) -> list[nodes.Node]:
+    """``refuses <code>``, the code linking to its row of the error reference."""
+    link = addnodes.pending_xref(
+        "",
+        code(code_name),
+        refdomain="std",
+        reftype="ref",
+        reftarget=error_anchor(code_name),
+        refexplicit=True,
+    )
+    return [nodes.Text("refuses "), link]
 
 
 def moves(table: MachineTable) -> dict[tuple[str, str], list[Transition]]:
@@ -131,7 +154,7 @@ def mermaid_state_diagram(table: MachineTable) -> str:
 
 
 def _by_trigger(rows: list[Transition]) -> Iterator[tuple[str, list[Transition]]]:
-    """Rows grouped by trigger kind (message, timer, command), table order inside."""
+    """Rows grouped by trigger kind (:data:`TRIGGER_KINDS`), table order inside."""
     for kind in TRIGGER_KINDS:
         of_kind = [row for row in rows if row.trigger.kind == kind]
         if of_kind:
@@ -143,7 +166,7 @@ def stays_table(table: MachineTable) -> nodes.table | None:
 
     Each entry is the trigger's name, linking to its row of the transition
     table; where several rows share a trigger (tried in table order), each
-    entry adds its guard.
+    entry adds its guard; a refusing row's entry adds ``refuses <code>``.
     """
     staying = stays(table)
     if not staying:
@@ -169,6 +192,8 @@ def stays_table(table: MachineTable) -> nodes.table | None:
                         reftitle=f"row {row.id}",
                     )
                 )
+                if row.refuses:
+                    entries += [nodes.Text(" "), *refusal(row.refuses)]
             rows.append(([para(code(state)), kind, para(*entries)], None))
     return data_table(
         ["stays in", "on a", "trigger (each links to its row)"],
@@ -191,10 +216,17 @@ def machine_nodes(table: MachineTable, doc: str = "") -> list[nodes.Node]:
     staying = stays_table(table)
     if staying is not None:
         count = sum(len(rows) for rows in stays(table).values())
+        refusing = sum(1 for row in table.transitions if row.refuses)
+        refused = (
+            f" {refusing} of them refuse{'s' if refusing == 1 else ''} the input with an error "
+            "code, changing nothing."
+            if refusing
+            else ""
+        )
         caption = para(
             f"{count} row{'s' if count > 1 else ''} keep their state and are not drawn as "
             "loops: the diagram shows how many rows a state stays on, and this table "
-            "lists them."
+            f"lists them.{refused}"
         )
         shown: list[nodes.Node] = [diagram, caption, staying]
     else:
@@ -212,7 +244,11 @@ def machine_nodes(table: MachineTable, doc: str = "") -> list[nodes.Node]:
                     para(code(row.source)),
                     para(code(row.trigger.key)),
                     para(code(row.guard)) if row.guard else "always",
-                    para(code(row.action)) if row.action else "none",
+                    para(code(row.action))
+                    if row.action
+                    else para(*refusal(row.refuses))
+                    if row.refuses
+                    else "none",
                     para(code(row.target)),
                     emits or "nothing",
                     para(*inline(row.note)),

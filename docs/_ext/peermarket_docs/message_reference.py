@@ -95,7 +95,8 @@ def message_sections(models: Sequence[type[BaseModel]] | None = None) -> list[no
     envelope); then, per protocol, its messages (``MESSAGES``), commands
     (``COMMANDS``), node parameters (``PARAMS``) and observable state
     (``OBSERVABLE``), whichever the registry defines; then the message parts
-    those models use.
+    those models use. An upcall's argument model (``UPCALLS``) says which
+    trigger it is the input of.
     """
     from spec.v1 import registry
 
@@ -117,9 +118,23 @@ def message_sections(models: Sequence[type[BaseModel]] | None = None) -> list[no
         {p for p, _ in messages} | {p for p, _ in commands} | set(params) | set(observable)
     )
     in_protocols = {*messages.values(), *commands.values(), *params.values(), *observable.values()}
+    upcall_names = {model: name for name, model in registered("UPCALLS").items()}
     for model in models:
         if model not in in_protocols:
-            out.append(model_section(model, model.__name__))
+            sub = model_section(model, model.__name__)
+            if model in upcall_names:
+                trigger = lit(f"upcall:{upcall_names[model]}")
+                sub.insert(
+                    1,
+                    para(
+                        "The arguments of the upcall input with trigger ",
+                        trigger,
+                        ", which only an application protocol run alone takes (",
+                        lit("UPCALLS"),
+                        "): the deterministic CBOR of this map.",
+                    ),
+                )
+            out.append(sub)
 
     for protocol in protocols:
         section = titled_section(f"protocol-{nodes.make_id(protocol)}", "Protocol ", lit(protocol))

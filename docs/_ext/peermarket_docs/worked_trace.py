@@ -90,7 +90,7 @@ def worked_trace_nodes(case_id: str, corpus: Path) -> list[nodes.Node]:
     """Header, nodes, then every step of the case ``case_id`` of ``corpus``."""
     from conformance.tracefile import read_trace
     from reference.identity import Identity
-    from spec.v1.trace import Command, Deliver
+    from spec.v1.trace import Command, Deliver, RouteOutput, Upcall
 
     path = corpus / f"{case_id}.cbor"
     trace = read_trace(path)
@@ -147,6 +147,10 @@ def worked_trace_nodes(case_id: str, corpus: Path) -> list[nodes.Node]:
             section += _bytes_block(
                 notation, given.args, f"Input: the local command {given.name}, arguments:"
             )
+        elif isinstance(given, Upcall):
+            section += _bytes_block(
+                notation, given.args, f"Input: the overlay's upcall {given.name}, arguments:"
+            )
         else:
             section += para("Input: the timer ", lit(given.name), " fires.")
         expect = step.expect
@@ -159,10 +163,13 @@ def worked_trace_nodes(case_id: str, corpus: Path) -> list[nodes.Node]:
         elif not expect.outputs:
             section += para("Required: the node sends nothing.")
         for i, output in enumerate(expect.outputs, start=1):
-            to = names.get(output.to, output.to.hex())
-            section += _bytes_block(
-                notation, output.frame, f"Required output {i} of {len(expect.outputs)}, to {to}:"
-            )
+            of = f"Required output {i} of {len(expect.outputs)}"
+            if isinstance(output, RouteOutput):
+                key = names.get(output.key, output.key.hex())
+                what = f"{of}, a route downcall to key {key}:"
+            else:
+                what = f"{of}, to {names.get(output.to, output.to.hex())}:"
+            section += _bytes_block(notation, output.frame, what)
         if expect.state is not None:
             section += _bytes_block(notation, expect.state, "Required observable state after it:")
         if step.note:

@@ -42,6 +42,9 @@ Rule = tuple[str, str]
 U64_MAX: Final = 2**64 - 1
 """Upper bound of any CBOR length: stands in for "no maximum" in a ``.size`` range."""
 
+VALUES_PER_LINE: Final = 16
+"""Listed values per line, for an integer that must be a multiple (CDDL has no modulo)."""
+
 UTF8_MAX_BYTES: Final = 4
 """Most bytes one character (code point) takes in UTF-8."""
 
@@ -72,6 +75,8 @@ HEADER: Final = f"""\
 ; `(bstr .size 16) .and bstr` restates the type on purpose: cddl-rs (pycddl)
 ; checks a control or range without the type it applies to, so `bstr .size 8`
 ; alone would accept the integer 0 and `0..10` the byte string h'03'.
+; cddl-rs also lets a map that is an item of an array, such as an `output` of
+; `expect`, carry unknown keys; every map here is closed all the same (RFC 8610).
 """
 
 
@@ -197,7 +202,9 @@ def _map_rule(
 
 
 def _comment(text: str, indent: str) -> list[str]:
-    return [f"{indent}; {line}".rstrip() for line in text.strip().splitlines()]
+    """``text`` as comment lines; a docstring's blank lines are left out, since highlighters
+    (pygments) read a bare ``;`` as an error although RFC 8610 allows it."""
+    return [f"{indent}; {line}".rstrip() for line in text.strip().splitlines() if line.strip()]
 
 
 def _key(name: str) -> str:
@@ -234,6 +241,13 @@ def _type(shape: Shape, notes: list[str], messages: Registry) -> str:
 
 
 def _int(shape: Int) -> str:
+    if shape.multiple_of is not None:  # CDDL has no modulo: the few values, listed
+        values = [str(value) for value in shape.multiples()]
+        rows = [
+            " / ".join(values[i : i + VALUES_PER_LINE])
+            for i in range(0, len(values), VALUES_PER_LINE)
+        ]
+        return "(" + " /\n    ".join(rows) + ")"
     ge, le = shape.ge, shape.le
     if ge is not None and ge >= 0:
         if le is not None:

@@ -52,6 +52,7 @@ def table_json(table: MachineTable) -> dict[str, Any]:
                 "target": row.target,
                 "emits": list(row.emits),
                 "note": row.note,
+                "refuses": row.refuses,
             }
             for row in table.transitions
         ],
@@ -60,7 +61,11 @@ def table_json(table: MachineTable) -> dict[str, Any]:
 
 def render_registries() -> dict[str, str]:
     """``registries/{tables,errors,flags}.json``: relative path to text."""
-    tables = [{"protocol": protocol, **table_json(TABLES[protocol])} for protocol in sorted(TABLES)]
+    tables = [
+        {"protocol": protocol, **table_json(table)}
+        for protocol in sorted(TABLES)
+        for table in TABLES[protocol]
+    ]
     errors = [
         {"code": e.code, "category": e.category, "summary": e.summary, "detail": e.detail}
         for e in ERROR_CODES

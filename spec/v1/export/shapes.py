@@ -2,9 +2,9 @@
 
 Both schema languages are rendered from this one reading, so they state the
 same bounds. The set is closed on purpose: an annotation it does not know
-(a float, a list, a dict, an enum, a constraint such as ``multiple_of``)
-raises :class:`ExportError` instead of exporting a schema that is silently
-wrong.
+(a float, a list, a dict, an enum, a constraint such as ``multiple_of`` on
+an unbounded integer) raises :class:`ExportError` instead of exporting a
+schema that is silently wrong.
 """
 
 import ast
@@ -32,12 +32,27 @@ class ExportError(Exception):
 LiteralValue: TypeAlias = str | int | bool | None
 
 
+MAX_MULTIPLES: Final = 64
+"""Most values an integer with a ``multiple_of`` may take: CDDL has no modulo, so the CDDL
+export lists them, and the constraint is refused unless both bounds make the list short."""
+
+
 @dataclass(frozen=True)
 class Int:
-    """An integer, optionally bounded (inclusive)."""
+    """An integer, optionally bounded (inclusive), optionally a multiple of a positive integer
+    (then bounded on both sides, with at most :data:`MAX_MULTIPLES` values)."""
 
     ge: int | None = None
     le: int | None = None
+    multiple_of: int | None = None
+
+    def multiples(self) -> tuple[int, ...]:
+        """Every value a ``multiple_of`` integer may take, ascending (``()`` without one)."""
+        if self.multiple_of is None:
+            return ()
+        assert self.ge is not None and self.le is not None
+        first = -(-self.ge // self.multiple_of) * self.multiple_of
+        return tuple(range(first, self.le + 1, self.multiple_of))
 
 
 @dataclass(frozen=True)
@@ -178,8 +193,8 @@ def shape_of(annotation: object, metadata: Iterable[object], where: str) -> Shap
         return shape_of(base, [*metadata, *extra], where)
     bounds = _constraints(metadata, where)
     if annotation is int:
-        _only(bounds, where, "ge", "le")
-        return Int(_pop(bounds, "ge"), _pop(bounds, "le"))
+        _only(bounds, where, "ge", "le", "multiple_of")
+        return _int(_pop(bounds, "ge"), _pop(bounds, "le"), _pop(bounds, "multiple_of"), where)
     if annotation is bytes:
         _only(bounds, where, "min_len", "max_len")
         return Bytes(_pop(bounds, "min_len") or 0, _pop(bounds, "max_len"))
@@ -209,6 +224,21 @@ def shape_of(annotation: object, metadata: Iterable[object], where: str) -> Shap
         f"{where}: cannot export annotation {annotation!r}; supported are int, bool, bytes, str, "
         "None, Literal, unions, tuple[X, ...], tuple[X, Y] and WireModel subclasses"
     )
+
+
+def _int(ge: int | None, le: int | None, multiple_of: int | None, where: str) -> Int:
+    shape = Int(ge, le, multiple_of)
+    if multiple_of is None:
+        return shape
+    if ge is None or le is None:
+        raise ExportError(f"{where}: multiple_of={multiple_of} needs both bounds (ge and le)")
+    count = len(shape.multiples())
+    if not 0 < count <= MAX_MULTIPLES:
+        raise ExportError(
+            f"{where}: multiple_of={multiple_of} within {ge}..{le} allows {count} values; "
+            f"the export states 1 to {MAX_MULTIPLES}"
+        )
+    return shape
 
 
 def _tuple(annotation: object, bounds: dict[str, object], where: str) -> Shape:
@@ -244,7 +274,8 @@ def _flatten(metadata: Iterable[object]) -> Iterator[object]:
 
 
 def _constraints(metadata: Iterable[object], where: str) -> dict[str, object]:
-    """Fold pydantic / annotated-types metadata into ge, le, min_len, max_len and pattern."""
+    """Fold pydantic / annotated-types metadata into ge, le, multiple_of, min_len, max_len and
+    pattern."""
     found: dict[str, object] = {}
     for item in _flatten(metadata):
         if isinstance(item, Strict):
@@ -254,6 +285,10 @@ def _constraints(metadata: Iterable[object], where: str) -> dict[str, object]:
                 )
         elif isinstance(item, at.Ge | at.Gt | at.Le | at.Lt):
             _integer_bound(item, found, where)
+        elif isinstance(item, at.MultipleOf):
+            if type(item.multiple_of) is not int or item.multiple_of < 1:
+                raise ExportError(f"{where}: {item!r} is not a positive integer multiple")
+            found["multiple_of"] = item.multiple_of
         elif isinstance(item, at.MinLen):
             found["min_len"] = item.min_length
         elif isinstance(item, at.MaxLen):

@@ -1,0 +1,28 @@
+"""The ``auction`` corpus generator: hand-written cases of one auction node run alone.
+
+Versions:
+
+- ``auction-cases`` 1: every row of ``auction.node`` and ``auction.service``: locating,
+  prices, offers and their settlement at the trader; opening a service, notices, submitted
+  offers and each refusal, slots, candidates (held, taken, refused) and the global match at
+  the broker; update and forward upcalls.
+"""
+
+from collections.abc import Iterator
+from typing import Final
+
+from reference.corpus import CorpusGenerator
+from reference.corpus.auction_broker_cases import broker_cases
+from reference.corpus.auction_trader_cases import trader_cases
+from spec.v1.trace import Generator, Trace
+
+CASES: Final = Generator(name="auction-cases", version="1")
+
+
+def auction_cases(generator: Generator = CASES) -> Iterator[Trace]:
+    yield from trader_cases(generator)
+    yield from broker_cases(generator)
+
+
+AUCTION_CASES: Final = CorpusGenerator(CASES.name, CASES.version, lambda: tuple(auction_cases()))
+"""Hand-written auction cases, each transition and each refusal."""
