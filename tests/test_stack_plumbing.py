@@ -366,7 +366,7 @@ def test_trace_show_draws_the_route_and_the_upcalls(auction_corpus: Path) -> Non
     assert result.exit_code == 0, result.output
     out = flat(result.output)
     assert "output 1 route to key h'5e5e" in out
-    assert "body (auction/locate, 41 bytes)" in out
+    assert "body (auction/locate, 51 bytes)" in out
     assert "input upcall update from the overlay" in out
     assert "input upcall forward from the overlay" in out and "next_hop b" in out
     assert "input upcall deliver from the overlay" in out
@@ -380,8 +380,8 @@ def test_trace_show_step_decodes_the_inner_frame_of_an_upcall(auction_corpus: Pa
     assert result.exit_code == 0, result.output
     out = flat(result.output)
     assert "step 6 node a at tick 6" in out and "step 5" not in out
-    assert "frame (237 bytes)" in out and "sender peer" in out
-    assert "body (auction/locate, 41 bytes)" in out
+    assert "frame (247 bytes)" in out and "sender peer" in out
+    assert "body (auction/locate, 51 bytes)" in out
 
 
 def test_trace_show_json_of_upcalls_and_routes(auction_corpus: Path) -> None:

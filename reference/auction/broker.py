@@ -1,5 +1,6 @@
-"""The broker's side of ``auction.service``: open a service as its root or on the root's
-notice, answer prices, check and keep submitted offers, and run the slots."""
+"""The broker's side of ``auction.service``: open a service as its root, as an acting root
+(a trader's takeover request) or on the root's notice, answer prices, check and keep
+submitted offers, and run the slots."""
 
 from dataclasses import replace
 from types import MappingProxyType
@@ -23,6 +24,7 @@ from spec.v1.auction.messages import (
     PriceRequest,
     ServiceNotice,
     Submit,
+    Takeover,
 )
 from spec.v1.stack import DeliverUpcall
 
@@ -74,21 +76,72 @@ def _broker_set(data: AuctionData, event: At, broker: BrokerData) -> Emit:
     return Emit("broker_set", signed.signer, answer)
 
 
-def open_service(data: AuctionData, payload: object) -> Result:
-    """Slot 0 starts now; the trader learns the set, and every other broker is told."""
-    event = at(payload)
+def _open(data: AuctionData, event: At, answer: Emit, skip: bytes | None = None) -> Result:
+    """Slot 0 starts now: ``answer`` (the trader's broker set) first, then a notice to every
+    other broker but ``skip``, in ascending id order, then the slot timer."""
     broker = BrokerData(origin=event.now, slot=0)
     brokers = current_brokers(data, event.service)
     notice = ServiceNotice(service=event.service, origin=event.now, brokers=brokers)
-    tell = tuple(Emit("service_notice", b, notice) for b in brokers if b != data.self_id)
-    answer = _broker_set(data, event, broker)
+    tell = tuple(
+        Emit("service_notice", b, notice) for b in brokers if b not in (data.self_id, skip)
+    )
     timer = _slot_timer(data, event.service, broker)
     return with_broker(data, event.service, broker), (answer, *tell, timer)
+
+
+def open_service(data: AuctionData, payload: object) -> Result:
+    """Slot 0 starts now; the trader learns the set, and every other broker is told."""
+    event = at(payload)
+    return _open(data, event, _broker_set(data, event, BrokerData(origin=event.now, slot=0)))
 
 
 def answer_locate(data: AuctionData, payload: object) -> Result:
     event = at(payload)
     return data, (_broker_set(data, event, _broker(data, event.service)),)
+
+
+# -- standing in for a root that failed (the root fallback) --
+
+
+def _takeover(event: At) -> Takeover:
+    body = event.body
+    assert isinstance(body, Takeover)
+    return body
+
+
+def _answer_takeover(data: AuctionData, event: At, origin: int) -> Emit:
+    answer = BrokerSet(
+        service=event.service,
+        nonce=_takeover(event).nonce,
+        origin=origin,
+        brokers=current_brokers(data, event.service),
+    )
+    return Emit("broker_set", event.sender, answer)
+
+
+def acting_root(data: AuctionData, payload: object) -> bool:
+    """This node is in the service's broker set as it sees it, is not the node named as
+    failed, and has room for the service."""
+    event = at(payload)
+    return (
+        data.self_id in current_brokers(data, event.service)
+        and _takeover(event).failed != data.self_id
+        and room_for_service(data, payload)
+    )
+
+
+def take_over(data: AuctionData, payload: object) -> Result:
+    """Open the service as its root would, telling every other broker but the failed node."""
+    event = at(payload)
+    answer = _answer_takeover(data, event, event.now)
+    return _open(data, event, answer, skip=_takeover(event).failed)
+
+
+def answer_takeover(data: AuctionData, payload: object) -> Result:
+    """A broker of the service answers with its broker set and origin."""
+    event = at(payload)
+    origin = _broker(data, event.service).origin
+    return data, (_answer_takeover(data, event, origin),)
 
 
 def named_broker(data: AuctionData, payload: object) -> bool:

@@ -79,6 +79,10 @@ class TraderData:
     quotes: tuple[tuple[bytes, int | None, int | None], ...] = ()
     next_offer: int = 1
     offers: tuple[OwnOffer, ...] = ()
+    hops: tuple[tuple[bytes, bytes], ...] = ()
+    """(hop, next hop) reports of the fallback locate's path, sorted by hop id."""
+    asked: bytes | None = None
+    """The hop asked to take over the root's part (``taking_over``)."""
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,8 @@ def _broker(data: AuctionData, service: bytes, broker: BrokerData) -> S.BrokerSt
 def _trader(trader: TraderData) -> S.TraderState:
     return S.TraderState(
         nonce=trader.nonce,
+        hops=tuple(S.Hop(hop=hop, next_hop=next_hop) for hop, next_hop in trader.hops),
+        asked=trader.asked,
         origin=trader.origin,
         brokers=trader.brokers,
         quote_nonce=trader.quote_nonce,

@@ -7,7 +7,7 @@ overlay's upcalls given as inputs and its ``route`` downcalls reported as
 outputs (``stack.md``).
 """
 
-from reference.auction import broker, trader, view
+from reference.auction import broker, path, trader, view
 from reference.auction.context import At
 from reference.auction.data import AuctionData, with_control
 from reference.auction.observe import observe
@@ -23,8 +23,17 @@ from spec.v1.types import ID_BYTES
 
 NODE_MACHINE: Machine[AuctionData] = Machine(
     NODE_TABLE,
-    guards={"joins_view": view.joins_view, "leaves_view": view.leaves_view},
-    actions={"add_member": view.add_member, "drop_member": view.drop_member},
+    guards={
+        "joins_view": view.joins_view,
+        "leaves_view": view.leaves_view,
+        "plain_payload": path.plain_payload,
+        "fallback_locate": path.fallback_locate,
+    },
+    actions={
+        "add_member": view.add_member,
+        "drop_member": view.drop_member,
+        "report_hop": path.report_hop,
+    },
 )
 
 SERVICE_MACHINE: Machine[AuctionData] = Machine(
@@ -35,6 +44,9 @@ SERVICE_MACHINE: Machine[AuctionData] = Machine(
         "quote_expected": trader.quote_expected,
         "offer_allowed": trader.offer_allowed,
         "notice_expected": trader.notice_expected,
+        "hop_expected": trader.hop_expected,
+        "hops_recorded": trader.hops_recorded,
+        "acting_root": broker.acting_root,
         "locate_for_key": broker.locate_for_key,
         "named_broker": broker.named_broker,
         "offer_impersonates": broker.offer_impersonates,
@@ -51,6 +63,11 @@ SERVICE_MACHINE: Machine[AuctionData] = Machine(
         "start_locate": trader.start_locate,
         "learn_brokers": trader.learn_brokers,
         "give_up": trader.give_up,
+        "retry_locate": trader.retry_locate,
+        "record_hop": trader.record_hop,
+        "ask_takeover": trader.ask_takeover,
+        "take_over": broker.take_over,
+        "answer_takeover": broker.answer_takeover,
         "request_price": trader.request_price,
         "record_quote": trader.record_quote,
         "submit_offer": trader.submit_offer,

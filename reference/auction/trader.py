@@ -1,26 +1,30 @@
-"""The trader's side of ``auction.service``: locate the broker set, ask prices, submit offers,
-and settle a match once a majority of the offer's brokers report it."""
+"""The trader's side of ``auction.service``: locate the broker set (falling back on the
+locate's path when the root does not answer), ask prices, submit offers, and settle a match
+once a majority of the offer's brokers report it."""
 
 import hashlib
 from dataclasses import replace
 
 from reference.auction.brokers import offer_salt, pick
-from reference.auction.context import at
+from reference.auction.context import At, at
 from reference.auction.data import AuctionData, Notice, OwnOffer, TraderData, with_trader
 from reference.effects import CancelTimer, Effect, Emit, RouteDowncall, StartTimer
 from reference.envelope import seal
 from reference.node import INNER_SEQ
 from spec.v1.auction.commands import LocateCommand, OfferCommand, PriceCommand
-from spec.v1.auction.constants import MAX_OWN_OFFERS, MAX_SERVICES, TIMER_LOCATE
+from spec.v1.auction.constants import MAX_OWN_OFFERS, MAX_PATH, MAX_SERVICES, TIMER_LOCATE
 from spec.v1.auction.messages import (
     BrokerSet,
     Locate,
     Match,
     Offer,
+    PathHop,
     PriceReply,
     PriceRequest,
     Submit,
+    Takeover,
 )
+from spec.v1.overlay.constants import RING
 
 Result = tuple[AuctionData, tuple[Effect, ...]]
 
@@ -34,16 +38,21 @@ def room_for_service(data: AuctionData, payload: object) -> bool:
     return len(data.controls) < MAX_SERVICES
 
 
+def _wait(data: AuctionData, event: At) -> StartTimer:
+    """The locate timer of the event's service, due ``locate_timeout`` from now (each attempt:
+    the locate, the fallback locate, the takeover request)."""
+    return StartTimer(
+        timer_name(TIMER_LOCATE, event.service), event.now + data.params.locate_timeout
+    )
+
+
 def start_locate(data: AuctionData, payload: object) -> Result:
     event = at(payload)
     args = event.args
     assert isinstance(args, LocateCommand)
-    body = Locate(service=args.service, nonce=args.nonce)
-    timer = StartTimer(
-        timer_name(TIMER_LOCATE, args.service), event.now + data.params.locate_timeout
-    )
+    body = Locate(service=args.service, nonce=args.nonce, fallback=False)
     data = with_trader(data, args.service, TraderData(nonce=args.nonce))
-    return data, (RouteDowncall("locate", args.service, body), timer)
+    return data, (RouteDowncall("locate", args.service, body), _wait(data, event))
 
 
 def _trader(data: AuctionData, service: bytes) -> TraderData:
@@ -62,13 +71,75 @@ def learn_brokers(data: AuctionData, payload: object) -> Result:
     body = event.body
     assert isinstance(body, BrokerSet)
     brokers = tuple(sorted(set(body.brokers)))
-    trader = replace(_trader(data, event.service), origin=body.origin, brokers=brokers)
+    trader = replace(
+        _trader(data, event.service), origin=body.origin, brokers=brokers, hops=(), asked=None
+    )
     cancel = CancelTimer(timer_name(TIMER_LOCATE, event.service))
     return with_trader(data, event.service, trader), (cancel,)
 
 
 def give_up(data: AuctionData, payload: object) -> Result:
     return data, ()
+
+
+# -- the root fallback --
+
+
+def retry_locate(data: AuctionData, payload: object) -> Result:
+    """Route the locate again, same nonce, as a fallback locate; wait again."""
+    event = at(payload)
+    nonce = _trader(data, event.service).nonce
+    body = Locate(service=event.service, nonce=nonce, fallback=True)
+    return data, (RouteDowncall("locate", event.service, body), _wait(data, event))
+
+
+def _hop(event: At) -> PathHop:
+    body = event.body
+    assert isinstance(body, PathHop)
+    return body
+
+
+def hop_expected(data: AuctionData, payload: object) -> bool:
+    """For the locate's nonce, from a node not yet recorded, while fewer than MAX_PATH are."""
+    event = at(payload)
+    trader = _trader(data, event.service)
+    return (
+        _hop(event).nonce == trader.nonce
+        and all(hop != event.sender for hop, _ in trader.hops)
+        and len(trader.hops) < MAX_PATH
+    )
+
+
+def record_hop(data: AuctionData, payload: object) -> Result:
+    event = at(payload)
+    trader = _trader(data, event.service)
+    hops = tuple(sorted((*trader.hops, (event.sender, _hop(event).next_hop))))
+    return with_trader(data, event.service, replace(trader, hops=hops)), ()
+
+
+def hops_recorded(data: AuctionData, payload: object) -> bool:
+    return bool(_trader(data, at(payload).service).hops)
+
+
+def ring_distance(a: bytes, b: bytes) -> int:
+    """The shorter way round the ring between two ids (unsigned 128-bit big-endian)."""
+    gap = (int.from_bytes(a, "big") - int.from_bytes(b, "big")) % RING
+    return min(gap, RING - gap)
+
+
+def closest_hop(trader: TraderData, service: bytes) -> tuple[bytes, bytes]:
+    """The recorded (hop, next hop) whose hop is nearest the service; ties the smaller id."""
+    return min(trader.hops, key=lambda entry: (ring_distance(entry[0], service), entry[0]))
+
+
+def ask_takeover(data: AuctionData, payload: object) -> Result:
+    """Ask the hop nearest the service to act as root in place of the node it forwarded to."""
+    event = at(payload)
+    trader = _trader(data, event.service)
+    hop, failed = closest_hop(trader, event.service)
+    body = Takeover(service=event.service, nonce=trader.nonce, failed=failed)
+    data = with_trader(data, event.service, replace(trader, asked=hop))
+    return data, (Emit("takeover", hop, body), _wait(data, event))
 
 
 def request_price(data: AuctionData, payload: object) -> Result:

@@ -38,7 +38,7 @@ def _open(case: AuctionCase, at: int = 10) -> int:
     """b, c and d join a's leaf set; e's locate is delivered to a, the root: slot 0 starts.
     Returns the origin."""
     case.joined(*BROKERS)
-    locate = case.peer("e").inner(Locate(service=SERVICE, nonce=b"locate-e"))
+    locate = case.peer("e").inner(Locate(service=SERVICE, nonce=b"locate-e", fallback=False))
     out = case.deliver_routed(SERVICE, locate, "e's locate reaches a, the root", at=at)
     expect_kinds(case, out, ["broker_set", "service_notice", "service_notice", "service_notice"])
     return at
@@ -57,7 +57,7 @@ def open_service(generator: Generator) -> Trace:
         ("positive",),
     )
     _open(case)
-    again = case.peer("f").inner(Locate(service=SERVICE, nonce=b"locate-f"))
+    again = case.peer("f").inner(Locate(service=SERVICE, nonce=b"locate-f", fallback=False))
     out = case.deliver_routed(SERVICE, again, "f's locate, later")
     expect_kinds(case, out, ["broker_set"])
     return case.trace()
@@ -74,8 +74,8 @@ def misrouted_locate(generator: Generator) -> Trace:
     )
     case.joined(*BROKERS, at=1)
     e = case.peer("e")
-    good = e.inner(Locate(service=SERVICE, nonce=b"locate-e"))
-    other = e.inner(Locate(service=OTHER_SERVICE, nonce=b"locate-e"))
+    good = e.inner(Locate(service=SERVICE, nonce=b"locate-e", fallback=False))
+    other = e.inner(Locate(service=OTHER_SERVICE, nonce=b"locate-e", fallback=False))
     control = DeliverUpcall(key=SERVICE, frame=good)
     case.deliver_routed(
         SERVICE, other, "a locate for another key", error=E.MACHINE_GUARD_REJECTED, control=control
@@ -148,7 +148,7 @@ def view_changes(generator: Generator) -> Trace:
         error=E.MACHINE_GUARD_REJECTED,
     )
     case.upcall("update", UpdateUpcall(node=b, joined=False), "b leaves")
-    locate = case.peer("e").inner(Locate(service=SERVICE, nonce=b"locate-e"))
+    locate = case.peer("e").inner(Locate(service=SERVICE, nonce=b"locate-e", fallback=False))
     case.upcall(
         "forward",
         ForwardUpcall(key=SERVICE, frame=locate, next_hop=case.peer("c").node_id),

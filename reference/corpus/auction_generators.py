@@ -5,7 +5,9 @@ Versions:
 - ``auction-cases`` 1: every row of ``auction.node`` and ``auction.service``: locating,
   prices, offers and their settlement at the trader; opening a service, notices, submitted
   offers and each refusal, slots, candidates (held, taken, refused) and the global match at
-  the broker; update and forward upcalls.
+  the broker; update and forward upcalls; the root fallback (the fallback locate, the path's
+  reports and their refusals, the takeover request and giving up at the trader, reporting a
+  hop on the path, taking over or refusing to at the node asked).
 """
 
 from collections.abc import Iterator
@@ -13,6 +15,7 @@ from typing import Final
 
 from reference.corpus import CorpusGenerator
 from reference.corpus.auction_broker_cases import broker_cases
+from reference.corpus.auction_fallback_cases import fallback_cases
 from reference.corpus.auction_trader_cases import trader_cases
 from spec.v1.trace import Generator, Trace
 
@@ -22,6 +25,7 @@ CASES: Final = Generator(name="auction-cases", version="1")
 def auction_cases(generator: Generator = CASES) -> Iterator[Trace]:
     yield from trader_cases(generator)
     yield from broker_cases(generator)
+    yield from fallback_cases(generator)
 
 
 AUCTION_CASES: Final = CorpusGenerator(CASES.name, CASES.version, lambda: tuple(auction_cases()))

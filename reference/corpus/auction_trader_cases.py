@@ -13,7 +13,6 @@ from reference.corpus.auction_casekit import (
     CaseError,
     body_of,
     expect_kinds,
-    locate_timer,
 )
 from spec.v1 import errors as E
 from spec.v1.auction.commands import AuctionParams, LocateCommand, OfferCommand, PriceCommand
@@ -49,23 +48,6 @@ def locate(generator: Generator) -> Trace:
         ("positive",),
     )
     _located(case)
-    return case.trace()
-
-
-def locate_timeout(generator: Generator) -> Trace:
-    case = AuctionCase(
-        generator,
-        "auction/trader/locate-timeout-001",
-        "without an answer within locate_timeout the trader forgets the service; a late "
-        "broker set is then refused",
-        ("negative", "edge"),
-        ("UnexpectedMessage",),
-    )
-    case.app("locate", LocateCommand(service=SERVICE, nonce=NONCE), "a locates")
-    case.timer(locate_timer(), "nobody answered")
-    brokers = tuple(sorted(case.peer(n).node_id for n in BROKER_NAMES))
-    late = BrokerSet(service=SERVICE, nonce=NONCE, origin=0, brokers=brokers)
-    case.send("b", late, "the late answer", error=E.MACHINE_NO_TRANSITION)
     return case.trace()
 
 
@@ -217,7 +199,6 @@ def offer_refused(generator: Generator) -> Trace:
 
 def trader_cases(generator: Generator) -> Iterator[Trace]:
     yield locate(generator)
-    yield locate_timeout(generator)
     yield wrong_nonce(generator)
     yield price(generator)
     yield offer_settled(generator)

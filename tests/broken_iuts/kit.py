@@ -215,7 +215,7 @@ def auction_case() -> Trace:
     assert [type(o) for o in routed.outputs] == [RouteOutput], routed
     for tick, broker in enumerate(BROKERS, start=2):
         rec.step("a", tick, upcall("update", UpdateUpcall(node=broker.node_id, joined=True)))
-    inner = seal(PEER, Locate(service=SERVICE, nonce=bytes(range(8))), 0)
+    inner = seal(PEER, Locate(service=SERVICE, nonce=bytes(range(8)), fallback=False), 0)
     hop = BROKERS[0].node_id
     rec.step("a", 5, upcall("forward", ForwardUpcall(key=SERVICE, frame=inner, next_hop=hop)))
     answered = rec.step("a", 6, upcall("deliver", DeliverUpcall(key=SERVICE, frame=inner)))

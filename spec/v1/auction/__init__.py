@@ -3,7 +3,9 @@
 A service's broker set is the n nodes around its id in the root's leaf set;
 traders sign offers and submit each to f of them; brokers forward candidates
 at the end of every even slot and all run the same global match at the end
-of every odd slot. One concept per module:
+of every odd slot. A trader whose root does not answer falls back on the
+nodes of its locate's path: the one closest to the service takes over the
+root's part. One concept per module:
 
 - :mod:`~spec.v1.auction.constants`: sizes, bounds and timers;
 - :mod:`~spec.v1.auction.messages`: the message bodies (and the inner frames);
@@ -25,10 +27,12 @@ from spec.v1.auction.messages import (
     Locate,
     Match,
     Offer,
+    PathHop,
     PriceReply,
     PriceRequest,
     ServiceNotice,
     Submit,
+    Takeover,
 )
 from spec.v1.auction.state import AuctionState
 from spec.v1.auction.table import NODE_TABLE, SERVICE_TABLE, TABLES
@@ -45,6 +49,8 @@ MESSAGE_TYPES: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
         "price_reply": PriceReply,
         "candidates": Candidates,
         "match": Match,
+        "path_hop": PathHop,
+        "takeover": Takeover,
     }
 )
 """Every auction message type and its body model (``locate`` and ``offer`` only as inner

@@ -29,7 +29,8 @@ class AuctionParams(WireModel):
     slot_ticks: Ticks
     """The length of a slot; longer than the largest round trip between two brokers."""
     locate_timeout: Ticks
-    """How long a trader waits for the broker set."""
+    """How long a trader waits for the broker set at each attempt (its locate, its fallback
+    locate, its takeover request)."""
     replay_senders: ReplaySenders
     """The most senders whose last sequence number the node keeps (1 to 4096)."""
 

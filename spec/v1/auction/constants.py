@@ -2,7 +2,7 @@
 
 from typing import Final
 
-from spec.v1.overlay.constants import LEAF_SIZE
+from spec.v1.overlay.constants import LEAF_SIZE, MAX_HOPS
 
 PROTOCOL: Final = "auction"
 
@@ -33,8 +33,13 @@ MAX_SENDERS: Final = 1 << 16
 """Most traders whose newest agreed offer a broker's observable state lists per service (the
 entries last until the traders' offers expire; see ``auction.md``, open items)."""
 
+MAX_PATH: Final = MAX_HOPS
+"""Most hops a trader records from the ``path_hop`` reports of one fallback locate: a route
+takes at most ``MAX_HOPS`` (64) forwards, so an honest path never reports more."""
+
 TIMER_LOCATE: Final = "locate"
-"""``locate.<service hex>``: a trader's wait for the broker set."""
+"""``locate.<service hex>``: a trader's wait for the broker set (each attempt: the locate, the
+fallback locate, the takeover)."""
 
 TIMER_SLOT: Final = "slot"
 """``slot.<service hex>``: the end of a broker's current slot."""

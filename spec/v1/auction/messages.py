@@ -5,7 +5,9 @@ Two of them are never sent by themselves: an ``offer`` and a ``locate`` are
 broker can check them whoever hands them over. ``locate`` travels in the
 overlay's ``route`` (a ``route`` downcall); an ``offer`` travels in a
 ``submit`` from its trader, and in ``candidates`` from broker to broker,
-byte for byte. Lists are in canonical order (see each field).
+byte for byte. ``path_hop`` and ``takeover`` are the root fallback's
+(``auction.md``, "The root fallback"). Lists are in canonical order (see
+each field).
 """
 
 from typing import Annotated, Final, Literal
@@ -58,6 +60,9 @@ class Locate(WireModel):
     """The service whose brokers are sought; the route's key."""
     nonce: Nonce
     """Chosen by the trader; the answer echoes it."""
+    fallback: bool
+    """False for a trader's first locate; true for its second, the *fallback* locate, which
+    every node on the path reports to the trader (``path_hop``)."""
 
 
 class Submit(WireModel):
@@ -80,6 +85,28 @@ class BrokerSet(WireModel):
     """The tick at which the service was first traded: the start of slot 0."""
     brokers: BrokerList
     """The broker set, ascending by id."""
+
+
+class PathHop(WireModel):
+    """A node on the path of a fallback locate tells its trader where it forwarded it."""
+
+    service: ServiceId
+    """The locate's service."""
+    nonce: Nonce
+    """The locate's nonce."""
+    next_hop: NodeId
+    """The node the overlay handed the locate to next (the ``forward`` upcall's)."""
+
+
+class Takeover(WireModel):
+    """The trader asks a node of the path to act as the service's root."""
+
+    service: ServiceId
+    """The service."""
+    nonce: Nonce
+    """The locate's nonce; the answer (``broker_set``) echoes it."""
+    failed: NodeId
+    """The node the asked one forwarded the fallback locate to, which did not answer."""
 
 
 class ServiceNotice(WireModel):

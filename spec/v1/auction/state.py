@@ -8,6 +8,7 @@ from spec.v1.auction.constants import (
     MAX_BROKERS,
     MAX_NOTICES,
     MAX_OWN_OFFERS,
+    MAX_PATH,
     MAX_QUOTES,
     MAX_SENDERS,
     MAX_SERVICES,
@@ -19,7 +20,7 @@ from spec.v1.base import WireModel
 from spec.v1.envelope import MAX_REPLAY_SENDERS, REPLAY_BUCKETS, BucketFloor, SenderSeq
 from spec.v1.types import Amount, NodeId, Nonce, SequenceNumber, ServiceId, Tick
 
-ServiceStatus = Literal["unknown", "locating", "trading", "brokering"]
+ServiceStatus = Literal["unknown", "locating", "retrying", "taking_over", "trading", "brokering"]
 """A service's state in the ``auction.service`` table, at this node."""
 
 Digest = Annotated[bytes, Field(min_length=32, max_length=32)]
@@ -149,11 +150,25 @@ class OwnOffer(WireModel):
     """The accepted match, or null."""
 
 
+class Hop(WireModel):
+    """One node of a fallback locate's path, as it reported itself (``path_hop``)."""
+
+    hop: NodeId
+    """The node that forwarded the locate (the report's signer)."""
+    next_hop: NodeId
+    """The node it forwarded the locate to."""
+
+
 class TraderState(WireModel):
     """What a trader keeps of a service."""
 
     nonce: Nonce
-    """The nonce of its ``locate``."""
+    """The nonce of its ``locate`` (and of its fallback locate and takeover request)."""
+    hops: Annotated[tuple[Hop, ...], Field(max_length=MAX_PATH)]
+    """The path reported for the fallback locate, sorted by hop id (empty while locating and
+    trading)."""
+    asked: NodeId | None
+    """The hop asked to take over the root's part while ``taking_over``, else null."""
     origin: Tick | None
     """The start of slot 0 as the root said, once the broker set is known."""
     brokers: Annotated[tuple[NodeId, ...], Field(max_length=MAX_BROKERS)]
@@ -177,7 +192,7 @@ class ServiceState(WireModel):
     status: ServiceStatus
     """Its state in ``auction.service``."""
     trader: TraderState | None
-    """Set while locating or trading."""
+    """Set while locating, retrying, taking over or trading."""
     broker: BrokerState | None
     """Set while brokering."""
 

@@ -1,7 +1,8 @@
 """The auction node's machines: ``auction.node`` and ``auction.service``.
 
 ``auction.node`` has one state for the whole node: it keeps the node's view of
-its leaf set from ``update`` upcalls and lets routed payloads pass. Every
+its leaf set from ``update`` upcalls, lets routed payloads pass, and reports
+itself to the trader of a fallback locate that passes through. Every
 other input concerns one service, named by the input (the ``service`` field
 of a message or of a command's arguments, the service of a delivered
 ``locate``, the hex suffix of a timer), and ``auction.service`` runs once per
@@ -19,6 +20,8 @@ RUNNING: Final = "running"
 
 UNKNOWN: Final = "unknown"
 LOCATING: Final = "locating"
+RETRYING: Final = "retrying"
+TAKING_OVER: Final = "taking_over"
 TRADING: Final = "trading"
 BROKERING: Final = "brokering"
 
@@ -81,10 +84,22 @@ NODE_TABLE: Final = MachineTable(
             "pass",
             RUNNING,
             "upcall:forward",
-            None,
+            "plain_payload",
             None,
             RUNNING,
-            note="A routed payload passes through: the auction lets it go on unchanged.",
+            note="A routed payload that is not a fallback locate (read unverified) passes "
+            "through unchanged, unopened.",
+        ),
+        _row(
+            "report_hop",
+            RUNNING,
+            "upcall:forward",
+            "fallback_locate",
+            "report_hop",
+            RUNNING,
+            ("path_hop",),
+            note="A verified fallback locate for the key passes through: tell its trader "
+            "which node it goes to next.",
         ),
     ),
 )
@@ -92,7 +107,7 @@ NODE_TABLE: Final = MachineTable(
 
 SERVICE_TABLE: Final = MachineTable(
     name="auction.service",
-    states=(UNKNOWN, LOCATING, TRADING, BROKERING),
+    states=(UNKNOWN, LOCATING, RETRYING, TAKING_OVER, TRADING, BROKERING),
     initial=UNKNOWN,
     transitions=(
         # -- a trader finds the broker set --
@@ -116,13 +131,74 @@ SERVICE_TABLE: Final = MachineTable(
             note="The root's broker set, echoing the locate's nonce: trading may start.",
         ),
         _row(
-            "locate_timeout",
+            "retry",
             LOCATING,
+            "timer:locate",
+            None,
+            "retry_locate",
+            RETRYING,
+            ("locate",),
+            note="No answer: route the locate again, same nonce, as a fallback locate whose "
+            "path reports itself; wait locate_timeout again.",
+        ),
+        # -- the root fallback, at the trader --
+        _row(
+            "path_hop",
+            RETRYING,
+            "message:path_hop",
+            "hop_expected",
+            "record_hop",
+            RETRYING,
+            note="A node of the path names its next hop: recorded once per node, at most "
+            "MAX_PATH, for the fallback locate's nonce.",
+        ),
+        _row(
+            "located_on_retry",
+            RETRYING,
+            "message:broker_set",
+            "answers_locate",
+            "learn_brokers",
+            TRADING,
+            note="The root answers the fallback locate: trading may start.",
+        ),
+        _row(
+            "ask_takeover",
+            RETRYING,
+            "timer:locate",
+            "hops_recorded",
+            "ask_takeover",
+            TAKING_OVER,
+            ("takeover",),
+            note="Still no answer: ask the recorded hop closest to the service to act as "
+            "root, naming the node it forwarded to as failed; wait locate_timeout again.",
+        ),
+        _row(
+            "retry_timeout",
+            RETRYING,
             "timer:locate",
             None,
             "give_up",
             UNKNOWN,
-            note="No answer: the trader forgets the service (its application may locate again).",
+            note="No answer and no hop reported: the trader forgets the service.",
+        ),
+        _row(
+            "located_by_takeover",
+            TAKING_OVER,
+            "message:broker_set",
+            "answers_locate",
+            "learn_brokers",
+            TRADING,
+            note="The acting root (or any member of the set it lists) answers: trading may start.",
+        ),
+        _row(
+            "takeover_timeout",
+            TAKING_OVER,
+            "timer:locate",
+            None,
+            "give_up",
+            UNKNOWN,
+            note="Nobody took over: the trader forgets the service (its application may "
+            "locate again).",
         ),
         # -- a trader trades --
         _row(
@@ -184,6 +260,29 @@ SERVICE_TABLE: Final = MachineTable(
             BROKERING,
             ("broker_set",),
             note="The root of a service already traded answers with the broker set.",
+        ),
+        _row(
+            "take_over",
+            UNKNOWN,
+            "message:takeover",
+            "acting_root",
+            "take_over",
+            BROKERING,
+            ("broker_set", "service_notice"),
+            note="A trader's root failed and this node, in the service's broker set, stands "
+            "in: it opens the service as a root would, telling every broker but the failed "
+            "node.",
+        ),
+        _row(
+            "answer_takeover",
+            BROKERING,
+            "message:takeover",
+            None,
+            "answer_takeover",
+            BROKERING,
+            ("broker_set",),
+            note="A node that brokers the service already answers a takeover request with "
+            "the broker set.",
         ),
         _row(
             "noticed",
@@ -298,8 +397,9 @@ SERVICE_TABLE: Final = MachineTable(
         ),
     ),
 )
-"""One service at one node: a trader locates its brokers and trades; a broker follows the
-service's slots, collects offers, forwards candidates and matches."""
+"""One service at one node: a trader locates its brokers (falling back on the locate's path
+when the root does not answer) and trades; a broker follows the service's slots, collects
+offers, forwards candidates and matches."""
 
 TABLES: Final = (NODE_TABLE, SERVICE_TABLE)
 """The auction's machines, node-wide first."""
