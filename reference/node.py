@@ -12,6 +12,7 @@ input returns the error with the old node untouched.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Generic, TypeVar
 
@@ -45,6 +46,8 @@ class Stimulus:
     envelope: Envelope | None = None
     body: WireModel | None = None
     link: bytes | None = None
+    frame: bytes | None = None
+    """A delivered frame's exact bytes (a protocol may pass them on, as the auction does)."""
     args: WireModel | None = None
     """A command's or an upcall's decoded arguments."""
 
@@ -123,7 +126,9 @@ def handle(node: Node[D], at: int, item: Input) -> tuple[Node[D], tuple[Emitted,
         window = replay.admit(window, envelope.sender, envelope.seq, at)
         event = Event(
             f"message:{envelope.type}",
-            Stimulus(at, node.node_id, envelope=envelope, body=body, link=item.link),
+            Stimulus(
+                at, node.node_id, envelope=envelope, body=body, link=item.link, frame=item.frame
+            ),
         )
     elif isinstance(item, FireTimer):
         due = node.timers.get(item.name)
@@ -176,9 +181,14 @@ def observe(node: Node[D]) -> bytes:
 
 
 def _authenticate(node: Node[D], frame: bytes) -> tuple[Envelope, WireModel]:
-    spoken = {key: model for key, model in MESSAGES.items() if key[0] in node.role.speaks}
-    opened = open_envelope(frame, spoken)
+    opened = open_envelope(frame, _spoken(node.role.speaks))
     return opened.envelope, opened.body
+
+
+@lru_cache(maxsize=64)
+def _spoken(speaks: frozenset[str]) -> Mapping[tuple[str, str], type[WireModel]]:
+    """The message types of the protocols a role speaks (built once per role)."""
+    return MappingProxyType({key: model for key, model in MESSAGES.items() if key[0] in speaks})
 
 
 def _upcall(node: Node[D], upcall: Upcall) -> WireModel:

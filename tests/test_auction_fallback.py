@@ -290,13 +290,13 @@ def test_a_silent_root_is_replaced_by_the_hop_nearest_the_service() -> None:
             status = net.state(m).services[0]
             assert status.status == "brokering" and status.broker is not None
             assert status.broker.origin == 61
-    # the trader trades on the acting root's set: each submit reaches a broker that brokers,
+    # the trader trades on the acting root's set: each offer reaches a broker that brokers,
     # or the silent root (which is still in the set, and loses the offer there)
     net.sent.clear()
     offer = OfferCommand(service=SERVICE, side="bid", price=10, valid_for=50)
     net.step(trader, 62, Command(kind="command", name="offer", args=encode_message(offer)))
-    submits = [to for sender, to, kind in net.sent if kind == "submit"]
-    assert len(submits) == PARAMS.fanout
+    offers = [to for sender, to, kind in net.sent if kind == "offer"]
+    assert len(offers) == PARAMS.fanout
 
 
 def _forward_error(frame: bytes) -> E.PeerMarketError:

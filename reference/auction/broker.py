@@ -1,6 +1,6 @@
 """The broker's side of ``auction.service``: open a service as its root, as an acting root
 (a trader's takeover request) or on the root's notice, answer prices, check and keep
-submitted offers, and run the slots."""
+traders' offers, and run the slots."""
 
 from dataclasses import replace
 from types import MappingProxyType
@@ -9,7 +9,7 @@ from reference.auction import book
 from reference.auction.brokers import broker_set
 from reference.auction.context import At, at
 from reference.auction.data import AuctionData, BrokerData, Held, with_broker
-from reference.auction.inner import Signed, open_locate, open_offer
+from reference.auction.inner import Signed, digest, open_locate, open_offer
 from reference.auction.trader import room_for_service, timer_name
 from reference.effects import Effect, Emit, StartTimer
 from spec.v1 import errors as E
@@ -23,7 +23,6 @@ from spec.v1.auction.messages import (
     PriceReply,
     PriceRequest,
     ServiceNotice,
-    Submit,
     Takeover,
 )
 from spec.v1.stack import DeliverUpcall
@@ -191,33 +190,28 @@ def answer_price(data: AuctionData, payload: object) -> Result:
     return data, (Emit("price_reply", event.sender, reply),)
 
 
-# -- submitted offers --
+# -- offers from traders --
 
 
-def _submitted(event: At) -> tuple[Signed, Offer]:
+def _offer(event: At) -> Offer:
     body = event.body
-    assert isinstance(body, Submit)
-    return open_offer(body.frame, "body.frame")
+    assert isinstance(body, Offer)
+    return body
 
 
 def offer_impersonates(data: AuctionData, payload: object) -> bool:
-    signed, offer = _submitted(at(payload))
-    return offer.trader != signed.signer
-
-
-def offer_for_other_service(data: AuctionData, payload: object) -> bool:
     event = at(payload)
-    return _submitted(event)[1].service != event.service
+    return _offer(event).trader != event.sender
 
 
 def offer_too_long(data: AuctionData, payload: object) -> bool:
     event = at(payload)
-    return _submitted(event)[1].valid_until > event.now + data.params.max_validity
+    return _offer(event).valid_until > event.now + data.params.max_validity
 
 
 def offer_expired(data: AuctionData, payload: object) -> bool:
     event = at(payload)
-    return _submitted(event)[1].valid_until < event.now
+    return _offer(event).valid_until < event.now
 
 
 def _newest_seq(broker: BrokerData, trader: bytes) -> int:
@@ -228,13 +222,20 @@ def _newest_seq(broker: BrokerData, trader: bytes) -> int:
 
 def offer_stale(data: AuctionData, payload: object) -> bool:
     event = at(payload)
-    offer = _submitted(event)[1]
+    offer = _offer(event)
     return offer.seq <= _newest_seq(_broker(data, event.service), offer.trader)
 
 
-def _as_held(signed: Signed, offer: Offer, frame: bytes, broker: bytes, tick: int) -> Held:
+def pending_full(data: AuctionData, payload: object) -> bool:
+    """m traders have a pending offer and this one has none: no room without dropping one."""
+    event = at(payload)
+    pending = _broker(data, event.service).pending
+    return event.sender not in pending and len(pending) >= data.params.table
+
+
+def _as_held(digest_: bytes, offer: Offer, frame: bytes, broker: bytes, tick: int) -> Held:
     return Held(
-        digest=signed.digest,
+        digest=digest_,
         trader=offer.trader,
         side=offer.side,
         price=offer.price,
@@ -246,19 +247,18 @@ def _as_held(signed: Signed, offer: Offer, frame: bytes, broker: bytes, tick: in
 
 
 def accept_offer(data: AuctionData, payload: object) -> Result:
-    """Keep it as the trader's pending offer; beyond m/2 on its side the worst pending offer
-    of that side is evicted (possibly this one)."""
+    """Keep it as the trader's pending offer, replacing its older one: nothing else is
+    dropped, so every accepted offer reaches the round (the global match truncates)."""
     event = at(payload)
-    body = event.body
-    assert isinstance(body, Submit)
-    signed, offer = _submitted(event)
+    offer = _offer(event)
+    assert event.stim.envelope is not None and event.stim.frame is not None
+    held = _as_held(
+        digest(event.stim.envelope.body), offer, event.stim.frame, data.self_id, event.now
+    )
     broker = _broker(data, event.service)
     pending = dict(broker.pending)
-    pending[offer.trader] = _as_held(signed, offer, body.frame, data.self_id, event.now)
-    side = sorted((o for o in pending.values() if o.side == offer.side), key=book.priority)
-    for worst in side[data.params.table // 2 :]:
-        del pending[worst.trader]
-    broker = replace(broker, pending=MappingProxyType(dict(sorted(pending.items()))))
+    pending[offer.trader] = held
+    broker = replace(broker, pending=MappingProxyType(pending))
     return with_broker(data, event.service, broker), ()
 
 
@@ -275,14 +275,12 @@ def _next_slot(data: AuctionData, service: bytes, broker: BrokerData) -> Result:
 
 
 def forward_candidates(data: AuctionData, payload: object) -> Result:
-    """The pending offers still valid become this round's own candidates and go to every
-    other broker of the set, in ascending id order."""
+    """The pending offers (expired ones too: one may still supersede its trader's older
+    offer held elsewhere) become this round's own candidates and go to every other broker
+    of the set, in ascending id order."""
     event = at(payload)
     broker = _broker(data, event.service)
-    own = sorted(
-        (o for o in broker.pending.values() if o.valid_until >= event.now),
-        key=lambda o: o.digest,
-    )
+    own = sorted(broker.pending.values(), key=lambda o: o.digest)
     emits: tuple[Effect, ...] = ()
     if own:
         body = Candidates(
@@ -376,7 +374,7 @@ def _verified(data: AuctionData, event: At) -> list[Held]:
             raise E.PeerMarketError(
                 E.AUCTION_VALIDITY_TOO_LONG, f"{where}.frame", "valid beyond heard + t"
             )
-        held.append(_as_held(signed, offer, candidate.frame, event.sender, candidate.heard))
+        held.append(_as_held(signed.digest, offer, candidate.frame, event.sender, candidate.heard))
     return held
 
 

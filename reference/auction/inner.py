@@ -1,11 +1,13 @@
-"""Opening a trader's inner frames: an ``offer`` or a ``locate``, signed with sequence number 0.
+"""Opening a trader's envelope that someone else hands over: a routed ``locate`` (an inner
+frame, sequence number 0) or an ``offer`` forwarded in ``candidates`` (with the sequence
+number its trader sent it to the forwarding broker).
 
 Every check of ``envelope.md`` applies except replay (an offer reaches a
 broker once from its trader and again from every other broker that heard
 it). Only the one expected type is allowed: another protocol is
 ``envelope.unknown_protocol``, another auction type ``envelope.unknown_type``.
-An error is reported under the field that carried the frame (``body.frame``,
-``args.frame``, ``body.offers[2].frame``).
+An error is reported under the field that carried the frame (``args.frame``,
+``body.offers[2].frame``).
 """
 
 import hashlib
@@ -20,7 +22,8 @@ from spec.v1.base import WireModel
 
 
 class Signed(NamedTuple):
-    """A verified inner frame: its signer, its body and its digest."""
+    """A verified envelope: its signer, its body and its digest (SHA-256 of its body bytes,
+    the same for every copy of an offer, whichever envelope carries it)."""
 
     signer: bytes
     body: WireModel
@@ -30,7 +33,12 @@ class Signed(NamedTuple):
 @lru_cache(maxsize=1024)
 def _open(frame: bytes, type_: str) -> Signed:
     opened = open_envelope(frame, {(PROTOCOL, type_): MESSAGE_TYPES[type_]})
-    return Signed(opened.envelope.sender, opened.body, hashlib.sha256(frame).digest())
+    return Signed(opened.envelope.sender, opened.body, digest(opened.envelope.body))
+
+
+def digest(body: bytes) -> bytes:
+    """An offer's identity: SHA-256 of its envelope's body bytes."""
+    return hashlib.sha256(body).digest()
 
 
 def open_inner(frame: bytes, type_: str, where: str) -> Signed:

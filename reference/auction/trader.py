@@ -1,5 +1,5 @@
 """The trader's side of ``auction.service``: locate the broker set (falling back on the
-locate's path when the root does not answer), ask prices, submit offers, and settle a match
+locate's path when the root does not answer), ask prices, send offers, and settle a match
 once a majority of the offer's brokers report it."""
 
 import hashlib
@@ -8,9 +8,8 @@ from dataclasses import replace
 from reference.auction.brokers import offer_salt, pick
 from reference.auction.context import At, at
 from reference.auction.data import AuctionData, Notice, OwnOffer, TraderData, with_trader
+from reference.codec import encode_message
 from reference.effects import CancelTimer, Effect, Emit, RouteDowncall, StartTimer
-from reference.envelope import seal
-from reference.node import INNER_SEQ
 from spec.v1.auction.commands import LocateCommand, OfferCommand, PriceCommand
 from spec.v1.auction.constants import MAX_OWN_OFFERS, MAX_PATH, MAX_SERVICES, TIMER_LOCATE
 from spec.v1.auction.messages import (
@@ -21,7 +20,6 @@ from spec.v1.auction.messages import (
     PathHop,
     PriceReply,
     PriceRequest,
-    Submit,
     Takeover,
 )
 from spec.v1.overlay.constants import RING
@@ -187,7 +185,7 @@ def offer_allowed(data: AuctionData, payload: object) -> bool:
     return args.valid_for <= data.params.max_validity and len(live) < MAX_OWN_OFFERS
 
 
-def submit_offer(data: AuctionData, payload: object) -> Result:
+def send_offer(data: AuctionData, payload: object) -> Result:
     event = at(payload)
     args = event.args
     assert isinstance(args, OfferCommand)
@@ -201,10 +199,9 @@ def submit_offer(data: AuctionData, payload: object) -> Result:
         seq=seq,
         valid_until=event.now + args.valid_for,
     )
-    frame = seal(data.identity, offer, INNER_SEQ)
     chosen = pick(trader.brokers, data.self_id, event.service, offer_salt(seq), data.params.fanout)
     own = OwnOffer(
-        digest=hashlib.sha256(frame).digest(),
+        digest=hashlib.sha256(encode_message(offer)).digest(),
         seq=seq,
         side=args.side,
         price=args.price,
@@ -212,8 +209,7 @@ def submit_offer(data: AuctionData, payload: object) -> Result:
         brokers=chosen,
     )
     trader = replace(trader, next_offer=seq + 1, offers=(*_live(trader, event.now), own))
-    body = Submit(service=event.service, frame=frame)
-    emits = tuple(Emit("submit", broker, body) for broker in chosen)
+    emits = tuple(Emit("offer", broker, offer) for broker in chosen)
     return with_trader(data, event.service, trader), emits
 
 

@@ -1,5 +1,5 @@
 """Hand-written ``auction`` cases where node ``a`` brokers: opening a service, prices,
-submitted offers and their refusals, slots, candidates and the global match."""
+traders' offers and their refusals, slots, candidates and the global match."""
 
 from collections.abc import Iterator
 
@@ -17,7 +17,7 @@ from reference.corpus.auction_casekit import (
     flip_signature,
     slot_timer,
 )
-from reference.envelope import seal_envelope, signing_input
+from reference.envelope import signing_input
 from spec.v1 import errors as E
 from spec.v1.auction.messages import (
     Candidate,
@@ -26,7 +26,6 @@ from spec.v1.auction.messages import (
     Offer,
     PriceRequest,
     ServiceNotice,
-    Submit,
 )
 from spec.v1.stack import DeliverUpcall, ForwardUpcall, UpdateUpcall
 from spec.v1.trace import Generator, Trace
@@ -45,7 +44,7 @@ def _open(case: AuctionCase, at: int = 10) -> int:
 
 
 def _submit(case: AuctionCase, trader: str, frame: bytes, note: str, **kwargs: object) -> None:
-    case.send(trader, Submit(service=SERVICE, frame=frame), note, **kwargs)
+    case.deliver(frame, trader, note, **kwargs)  # type: ignore[arg-type]
 
 
 def open_service(generator: Generator) -> Trace:
@@ -227,14 +226,14 @@ def early_candidates(generator: Generator) -> Trace:
 def submit_refusals(generator: Generator) -> Trace:
     case = AuctionCase(
         generator,
-        "auction/broker/submit-refusals-001",
-        "a submitted offer is checked in table order: its inner frame, its trader, its "
-        "service, its validity, its expiry and its number",
+        "auction/broker/offer-refusals-001",
+        "an offer from a trader is checked in table order: its envelope, its service, its "
+        "trader, its validity, its expiry and its number",
         ATTACK,
         (
             "BadSignature",
             "ImpersonatedTrader",
-            "WrongService",
+            "NotBroker",
             "OverlongValidity",
             "ExpiredOffer",
             "ReplayedOffer",
@@ -251,14 +250,19 @@ def submit_refusals(generator: Generator) -> Trace:
         forged,
         "a flipped signature bit",
         error=E.AUTH_BAD_SIGNATURE,
-        field="body.frame.signature",
+        field="signature",
         at=now,
     )
     impostor = m.offer("bid", 100, 2, now + 50, trader=e.node_id)
     _submit(case, "m", impostor, "m signs an offer in e's name", error=E.AUCTION_NOT_TRADER, at=now)
     elsewhere = e.offer("bid", 100, 2, now + 50, service=OTHER_SERVICE)
     _submit(
-        case, "e", elsewhere, "an offer for another service", error=E.AUCTION_WRONG_SERVICE, at=now
+        case,
+        "e",
+        elsewhere,
+        "an offer for a service a does not broker",
+        error=E.MACHINE_NO_TRANSITION,
+        at=now,
     )
     overlong = e.offer("bid", 100, 2, now + PARAMS.max_validity + 1)
     _submit(case, "e", overlong, "valid for t + 1 ticks", error=E.AUCTION_VALIDITY_TOO_LONG, at=now)
@@ -299,16 +303,14 @@ def not_broker(generator: Generator) -> Trace:
     case = AuctionCase(
         generator,
         "auction/broker/not-broker-001",
-        "submits, price requests and candidates for a service a does not broker are "
-        "machine.no_transition, and so is an inner offer sent as a message of its own",
+        "offers, price requests and candidates for a service a does not broker are "
+        "machine.no_transition, and so is a locate sent as a message of its own",
         ATTACK,
         ("NotBroker", "UnexpectedMessage"),
     )
     e = case.peer("e")
     offer = e.offer("bid", 100, 1, 50)
-    _submit(
-        case, "e", offer, "e submits to a, which brokers nothing", error=E.MACHINE_NO_TRANSITION
-    )
+    _submit(case, "e", offer, "e offers to a, which brokers nothing", error=E.MACHINE_NO_TRANSITION)
     case.send(
         "e",
         PriceRequest(service=SERVICE, nonce=b"price-e1"),
@@ -317,12 +319,9 @@ def not_broker(generator: Generator) -> Trace:
     )
     batch = Candidates(service=SERVICE, slot=0, offers=(Candidate(frame=offer, heard=0),))
     case.send("b", batch, "candidates", error=E.MACHINE_NO_TRANSITION)
-    origin = _open(case, at=20)
-
-    body = Offer(
-        service=SERVICE, trader=e.node_id, side="bid", price=100, seq=1, valid_until=origin + 5
-    )
-    case.send("e", body, "an offer as a message", error=E.MACHINE_NO_TRANSITION)
+    _open(case, at=20)
+    locate = Locate(service=SERVICE, nonce=b"locate-e", fallback=False)
+    case.send("e", locate, "a locate as a message", error=E.MACHINE_NO_TRANSITION)
     return case.trace()
 
 
@@ -330,8 +329,7 @@ def float_price(generator: Generator) -> Trace:
     case = AuctionCase(
         generator,
         "auction/broker/float-price-001",
-        "an offer whose price is a float (even an integral one) is a decoding error of its "
-        "inner frame",
+        "an offer whose price is a float (even an integral one) is a decoding error of its body",
         ATTACK,
         ("FloatForInteger",),
     )
@@ -341,7 +339,7 @@ def float_price(generator: Generator) -> Trace:
     offer = Offer(
         service=SERVICE, trader=e.node_id, side="bid", price=100, seq=1, valid_until=origin + 50
     )
-    envelope = seal_envelope(e.identity, offer, 0)
+    envelope = e.next_envelope(offer)
     raw = envelope.body
     patched = raw.replace(b"\x65price\x18\x64", b"\x65price\xf9\x56\x40")
     if patched == raw:
@@ -367,6 +365,7 @@ def altered_candidate(generator: Generator) -> Trace:
             "WrongSlot",
             "OverlongValidity",
             "ImpersonatedTrader",
+            "WrongService",
             "Outsider",
         ),
     )
@@ -415,26 +414,48 @@ def altered_candidate(generator: Generator) -> Trace:
         "m's offer in g's name",
         error=E.AUCTION_NOT_TRADER,
     )
+    case.send(
+        "b",
+        batch(
+            Candidate(
+                frame=g.offer("ask", 90, 3, origin + 50, service=OTHER_SERVICE), heard=origin + 5
+            )
+        ),
+        "g's offer for another service",
+        error=E.AUCTION_WRONG_SERVICE,
+    )
     case.send("e", batch(sound), "e is no broker of the service", error=E.AUCTION_OUTSIDER)
     case.send("b", batch(sound), "b's honest candidates")
     return case.trace()
 
 
-def eviction(generator: Generator) -> Trace:
+def pending_full(generator: Generator) -> Trace:
     case = AuctionCase(
         generator,
-        "auction/broker/eviction-001",
-        "with m = 4 a broker keeps two pending bids: a third, better one evicts the worst; "
-        "a trader's newer offer replaces its older one",
-        ("positive",),
+        "auction/broker/pending-full-001",
+        "with m = 4 a broker keeps the pending offers of four traders and refuses a fifth "
+        "trader's, never dropping one it accepted; a trader with a pending offer may still "
+        "replace it; the global match then keeps the best two of each side",
+        ("negative", "edge"),
+        ("OfferFlood",),
     )
     origin = _open(case)
     now = origin
-    for name, price_ in (("e", 100), ("f", 110), ("g", 105)):
+    for name, price_ in (("e", 100), ("f", 110), ("g", 105), ("h", 103)):
         peer = case.peer(name)
         _submit(case, name, peer.offer("bid", price_, 1, now + 60), f"{name} bids {price_}")
+    m = case.peer("m")
+    _submit(
+        case,
+        "m",
+        m.offer("bid", 200, 1, now + 60),
+        "m is a fifth trader",
+        error=E.AUCTION_PENDING_FULL,
+    )
     e = case.peer("e")
-    _submit(case, "e", e.offer("bid", 120, 2, now + 60), "e's newer bid of 120 returns it")
+    _submit(case, "e", e.offer("bid", 120, 2, now + 60), "e's newer bid of 120 replaces its own")
+    case.timer(slot_timer(), "slot 0 ends: the four pending offers go to b, c and d")
+    case.timer(slot_timer(), "slot 1 ends: 120 and 110 stay in the book, 105 and 103 are evicted")
     return case.trace()
 
 
@@ -450,4 +471,4 @@ def broker_cases(generator: Generator) -> Iterator[Trace]:
     yield not_broker(generator)
     yield float_price(generator)
     yield altered_candidate(generator)
-    yield eviction(generator)
+    yield pending_full(generator)

@@ -3,10 +3,10 @@
 Node ``a`` (seed ``seed_from_label("auction/a")``) runs the auction protocol
 *alone* (``stack.md``): its overlay's upcalls are inputs of the case and its
 ``route`` downcalls are outputs. Peers are identities from
-``seed_from_label("auction/<name>")``; :class:`Peer` seals their messages (link
-envelopes with consecutive sequence numbers, inner ``offer`` and ``locate``
-frames with sequence number 0), so every frame comes from the reference's own
-sealing code.
+``seed_from_label("auction/<name>")``; :class:`Peer` seals their messages
+(link envelopes with consecutive sequence numbers, among them their
+``offer`` messages; inner ``locate`` frames with sequence number 0), so every
+frame comes from the reference's own sealing code.
 
 The market of the corpus (:data:`PARAMS`): n = 4 brokers, f = 2, m = 4 (two
 bids and two asks per broker), t = 100 ticks, slots of 10 ticks, a locate
@@ -22,7 +22,7 @@ from reference.auction.role import ROLE
 from reference.auction.trader import timer_name
 from reference.codec import encode_message, from_value
 from reference.corpus.casekit import ATTACK, EDGE, CaseError, CaseRecorder
-from reference.envelope import open_envelope, seal
+from reference.envelope import open_envelope, seal, seal_envelope
 from reference.identity import Identity, seed_from_label
 from reference.node import Node
 from spec.v1 import errors as E
@@ -117,7 +117,8 @@ class Peer:
         service: bytes = SERVICE,
         trader: bytes | None = None,
     ) -> bytes:
-        """This peer's signed inner offer (``trader`` another id only to impersonate)."""
+        """This peer's signed ``offer`` in its next link envelope (``trader`` another id only to
+        impersonate)."""
         body = Offer(
             service=service,
             trader=self.node_id if trader is None else trader,
@@ -126,7 +127,12 @@ class Peer:
             seq=seq,
             valid_until=valid_until,
         )
-        return self.inner(body)
+        return self.frame(body)
+
+    def next_envelope(self, body: WireModel) -> Envelope:
+        """``body`` in this peer's next link envelope, not yet encoded (to tamper with)."""
+        self._seq += 1
+        return seal_envelope(self.identity, body, self._seq)
 
 
 class AuctionCase(CaseRecorder[AuctionData]):

@@ -3,7 +3,7 @@
 Versions:
 
 - ``auction-cases`` 1: every row of ``auction.node`` and ``auction.service``: locating,
-  prices, offers and their settlement at the trader; opening a service, notices, submitted
+  prices, offers and their settlement at the trader; opening a service, notices, traders'
   offers and each refusal, slots, candidates (held, taken, refused) and the global match at
   the broker; update and forward upcalls; the root fallback (the fallback locate, the path's
   reports and their refusals, the takeover request and giving up at the trader, reporting a

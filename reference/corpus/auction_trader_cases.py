@@ -16,7 +16,7 @@ from reference.corpus.auction_casekit import (
 )
 from spec.v1 import errors as E
 from spec.v1.auction.commands import AuctionParams, LocateCommand, OfferCommand, PriceCommand
-from spec.v1.auction.messages import BrokerSet, Match, PriceReply, Submit
+from spec.v1.auction.messages import BrokerSet, Match, Offer, PriceReply
 from spec.v1.trace import Generator, Output, Trace
 
 NONCE = b"locate01"
@@ -100,12 +100,12 @@ def price(generator: Generator) -> Trace:
 
 def _offer(
     case: AuctionCase, side: str, price_: int, valid_for: int, note: str
-) -> tuple[Submit, tuple[bytes, ...]]:
+) -> tuple[Offer, tuple[bytes, ...]]:
     args = OfferCommand(service=SERVICE, side=side, price=price_, valid_for=valid_for)  # type: ignore[arg-type]
     out = case.app("offer", args, note)
-    expect_kinds(case, out, ["submit"] * PARAMS.fanout)
+    expect_kinds(case, out, ["offer"] * PARAMS.fanout)
     body = body_of(out[0].frame)
-    assert isinstance(body, Submit)
+    assert isinstance(body, Offer)
     return body, tuple(o.to for o in out if isinstance(o, Output))
 
 
@@ -120,7 +120,7 @@ def offer_settled(generator: Generator) -> Trace:
     brokers = _located(case)
     _, chosen = _offer(case, "bid", 100, 50, "a bids 100 for 50 ticks")
     if chosen != pick(brokers, case.node_id, SERVICE, offer_salt(1), PARAMS.fanout):
-        raise CaseError(f"{case.case_id}: submitted to the wrong brokers")
+        raise CaseError(f"{case.case_id}: sent to the wrong brokers")
     digest = case.node.state.data.traders[SERVICE].offers[0].digest
     notice = Match(service=SERVICE, slot=1, offer=digest, price=95)
     for broker in chosen:
@@ -167,7 +167,7 @@ def majority(generator: Generator) -> Trace:
     _located(case)
     args = OfferCommand(service=SERVICE, side="bid", price=100, valid_for=50)
     out = case.app("offer", args, "a bids 100")
-    expect_kinds(case, out, ["submit"] * 3)
+    expect_kinds(case, out, ["offer"] * 3)
     chosen = [_name(case, o.to) for o in out if isinstance(o, Output)]
     digest = case.node.state.data.traders[SERVICE].offers[0].digest
     case.send(chosen[0], Match(service=SERVICE, slot=1, offer=digest, price=95), "one says 95")

@@ -173,7 +173,7 @@ AUCTION_NOT_TRADER: Final = _code(
 AUCTION_WRONG_SERVICE: Final = _code(
     "auction.wrong_service",
     "An offer is handed over for another service than its own.",
-    "A submit or candidates message names one service; every offer it carries MUST be for it.",
+    "A candidates message names one service; every offer it carries MUST be for it.",
 )
 AUCTION_VALIDITY_TOO_LONG: Final = _code(
     "auction.validity_too_long",
@@ -190,6 +190,12 @@ AUCTION_STALE_OFFER: Final = _code(
     "auction.stale_offer",
     "An offer's number is not above the newest one the broker holds from its trader.",
     "Only a trader's newest offer is kept: an older or repeated offer number is a replay.",
+)
+AUCTION_PENDING_FULL: Final = _code(
+    "auction.pending_full",
+    "A broker already holds m pending offers of the service, none from this trader.",
+    "A broker keeps at most one pending offer per trader and m in all until the next even slot "
+    "ends; beyond that it refuses new traders' offers rather than drop any it accepted.",
 )
 AUCTION_WRONG_SLOT: Final = _code(
     "auction.wrong_slot",

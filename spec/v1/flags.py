@@ -223,6 +223,12 @@ FLAGS: Final[tuple[Flag, ...]] = (
         "An offer carried by a message for another service than the offer's own.",
     ),
     _flag(
+        "OfferFlood",
+        "resource",
+        "More traders' offers in one round than a broker keeps pending (m): the broker must "
+        "refuse the newcomers, never drop an offer it already accepted.",
+    ),
+    _flag(
         "AlteredOffer",
         "auth_bypass",
         "A broker forwards a trader's offer with a changed byte (a better price, a longer "

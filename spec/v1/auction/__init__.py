@@ -1,7 +1,7 @@
 """The ``auction`` protocol: PeerMart's double auction on the overlay (Hausheer & Stiller).
 
 A service's broker set is the n nodes around its id in the root's leaf set;
-traders sign offers and submit each to f of them; brokers forward candidates
+traders sign offers and send each to f of them; brokers forward candidates
 at the end of every even slot and all run the same global match at the end
 of every odd slot. A trader whose root does not answer falls back on the
 nodes of its locate's path: the one closest to the service takes over the
@@ -31,7 +31,6 @@ from spec.v1.auction.messages import (
     PriceReply,
     PriceRequest,
     ServiceNotice,
-    Submit,
     Takeover,
 )
 from spec.v1.auction.state import AuctionState
@@ -42,7 +41,6 @@ MESSAGE_TYPES: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
     {
         "locate": Locate,
         "offer": Offer,
-        "submit": Submit,
         "broker_set": BrokerSet,
         "service_notice": ServiceNotice,
         "price_request": PriceRequest,
@@ -53,8 +51,7 @@ MESSAGE_TYPES: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
         "takeover": Takeover,
     }
 )
-"""Every auction message type and its body model (``locate`` and ``offer`` only as inner
-frames)."""
+"""Every auction message type and its body model (``locate`` only as an inner frame)."""
 
 COMMAND_TYPES: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
     {"locate": LocateCommand, "price": PriceCommand, "offer": OfferCommand}

@@ -60,7 +60,7 @@ class PriceCommand(WireModel):
 
 
 class OfferCommand(WireModel):
-    """Command ``offer``: sign an offer and submit it to f brokers."""
+    """Command ``offer``: sign an offer and send it to f brokers."""
 
     service: ServiceId
     """The service (its broker set must be known)."""

@@ -1,13 +1,13 @@
 """The auction's message bodies.
 
-Two of them are never sent by themselves: an ``offer`` and a ``locate`` are
-*inner* envelopes signed by the trader with sequence number 0, so that any
-broker can check them whoever hands them over. ``locate`` travels in the
-overlay's ``route`` (a ``route`` downcall); an ``offer`` travels in a
-``submit`` from its trader, and in ``candidates`` from broker to broker,
-byte for byte. ``path_hop`` and ``takeover`` are the root fallback's
-(``auction.md``, "The root fallback"). Lists are in canonical order (see
-each field).
+A ``locate`` is never sent by itself: it is an *inner* envelope signed by
+the trader with sequence number 0 and travels in the overlay's ``route`` (a
+``route`` downcall). An ``offer`` goes from its trader straight to each of
+the f brokers it picked, and then, inside ``candidates``, from broker to
+broker byte for byte: the trader's envelope is self-authenticating, so a
+broker checks one signature per offer it is handed, whoever hands it over.
+``path_hop`` and ``takeover`` are the root fallback's (``auction.md``, "The
+root fallback"). Lists are in canonical order (see each field).
 """
 
 from typing import Annotated, Final, Literal
@@ -31,7 +31,7 @@ SlotNumber = Annotated[int, Field(ge=0, le=U63_MAX)]
 BrokerList = Annotated[tuple[NodeId, ...], Field(min_length=1, max_length=MAX_BROKERS)]
 """A broker set, ascending by id."""
 
-INNER_TYPES: Final = ("locate", "offer")
+INNER_TYPES: Final = ("locate",)
 """The types that only travel as inner frames; a node never accepts them as messages."""
 
 
@@ -63,15 +63,6 @@ class Locate(WireModel):
     fallback: bool
     """False for a trader's first locate; true for its second, the *fallback* locate, which
     every node on the path reports to the trader (``path_hop``)."""
-
-
-class Submit(WireModel):
-    """A trader hands its signed offer to one of the f brokers it picked."""
-
-    service: ServiceId
-    """The service; MUST equal the offer's."""
-    frame: RoutedFrame
-    """The trader's inner ``offer`` envelope."""
 
 
 class BrokerSet(WireModel):
@@ -146,7 +137,7 @@ class Candidate(WireModel):
     """One offer forwarded for the global match, and when the forwarding broker heard it."""
 
     frame: RoutedFrame
-    """The trader's inner ``offer`` envelope, byte for byte."""
+    """The trader's ``offer`` envelope exactly as the forwarding broker received it."""
     heard: Tick
     """The tick at which the forwarding broker received it from the trader."""
 
@@ -159,7 +150,7 @@ class Candidates(WireModel):
     slot: SlotNumber
     """The even slot that just ended."""
     offers: Annotated[tuple[Candidate, ...], Field(min_length=1, max_length=MAX_TABLE)]
-    """The offers, ascending by the SHA-256 of their frames."""
+    """The offers, ascending by digest (the SHA-256 of the offer's body bytes)."""
 
 
 class Match(WireModel):
@@ -170,6 +161,6 @@ class Match(WireModel):
     slot: SlotNumber
     """The odd slot at whose end the match was made."""
     offer: Annotated[bytes, Field(min_length=32, max_length=32)]
-    """SHA-256 of the trader's inner ``offer`` frame."""
+    """The offer's digest: SHA-256 of its envelope's body bytes."""
     price: Amount
     """The price of the trade."""

@@ -24,7 +24,7 @@ ServiceStatus = Literal["unknown", "locating", "retrying", "taking_over", "tradi
 """A service's state in the ``auction.service`` table, at this node."""
 
 Digest = Annotated[bytes, Field(min_length=32, max_length=32)]
-"""SHA-256 of an inner ``offer`` frame: the offer's identity."""
+"""SHA-256 of an offer's envelope body bytes: the offer's identity, the same for every copy."""
 
 
 class Report(WireModel):
@@ -40,7 +40,7 @@ class HeldOffer(WireModel):
     """An offer a broker holds: verified, with who heard it when."""
 
     digest: Digest
-    """SHA-256 of the inner frame."""
+    """The offer's digest."""
     trader: NodeId
     """The signer."""
     side: Side
@@ -133,7 +133,7 @@ class OwnOffer(WireModel):
     """An offer the trader made, and what its brokers said of it."""
 
     digest: Digest
-    """SHA-256 of the inner frame."""
+    """The offer's digest."""
     seq: OfferSeq
     """Its offer number."""
     side: Side
@@ -143,7 +143,7 @@ class OwnOffer(WireModel):
     valid_until: Tick
     """Its last valid tick."""
     brokers: Annotated[tuple[NodeId, ...], Field(min_length=1, max_length=MAX_BROKERS)]
-    """The f brokers it was submitted to, ascending by id."""
+    """The f brokers it was sent to, ascending by id."""
     notices: Annotated[tuple[Notice, ...], Field(max_length=MAX_NOTICES)]
     """The match notices received, sorted by broker id."""
     settled: Settlement | None
