@@ -23,7 +23,7 @@ $(VENV)/.stamp-run: pyproject.toml | $(PY)
 	@touch $@
 
 $(VENV)/.stamp-all: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[dev,docs,experiment]'
+	$(PY) -m pip install --quiet -e '.[dev,docs,experiment,cluster]'
 	@touch $@ $(VENV)/.stamp-run
 
 $(VENV)/.stamp-mutate: pyproject.toml | $(PY)

@@ -146,3 +146,73 @@ def _failure_panel(axes: Any, failure: dict[str, Any], paper: dict[str, Any]) ->
     axes.set_ylabel("mean routing hops")
     axes.set_title("Failure of a share of the nodes")
     axes.legend(loc="lower right", fontsize="small")
+
+
+def auction_figures(results: dict[str, Any], stem: Path) -> list[Path]:
+    """``stem``-overhead and ``stem``-robustness, each as PNG and SVG."""
+    written: list[Path] = []
+    with matplotlib.rc_context(STABLE):
+        written += save(_auction_overhead(results), stem.with_name(stem.name + "-overhead"))
+        written += save(_auction_robustness(results), stem.with_name(stem.name + "-robustness"))
+    return written
+
+
+def auction_svgs(results: dict[str, Any]) -> list[bytes]:
+    """:func:`auction_figures`' two figures as SVG bytes, writing no file."""
+    with matplotlib.rc_context(STABLE):
+        return [svg_bytes(_auction_overhead(results)), svg_bytes(_auction_robustness(results))]
+
+
+def _auction_overhead(results: dict[str, Any]) -> Figure:
+    figure = Figure(figsize=(6.4, 4.0))
+    axes = figure.add_subplot()
+    by_n: dict[int, list[tuple[int, float]]] = {}
+    central: list[float] = []
+    for row in results["overhead"]:
+        by_n.setdefault(row["config"]["brokers"], []).append(
+            (row["config"]["fanout"], row["messages_per_offer"])
+        )
+        central.append(row["central_per_offer"])
+    for index, (n, points) in enumerate(sorted(by_n.items())):
+        xs, ys = zip(*sorted(points), strict=True)
+        axes.plot(xs, ys, marker="o", color=COLOURS[index % len(COLOURS)], label=f"n = {n}")
+    if central:
+        axes.axhline(
+            sum(central) / len(central),
+            color=PAPER_COLOUR,
+            linestyle="--",
+            label="one central auctioneer",
+        )
+    axes.set_xlabel("f (brokers each offer goes to)")
+    axes.set_ylabel("messages per offer")
+    axes.set_title("PeerMart: messages per offer")
+    axes.legend()
+    return figure
+
+
+def _auction_robustness(results: dict[str, Any]) -> Figure:
+    rows = results["robustness"]
+    behaviours = sorted(
+        {r["config"]["behaviour"] for r in rows if r["config"]["behaviour"] != "honest"}
+    )
+    figure = Figure(figsize=(3.2 * max(1, len(behaviours)), 3.6))
+    for column, behaviour in enumerate(behaviours, start=1):
+        axes = figure.add_subplot(1, len(behaviours), column)
+        by_f: dict[int, list[tuple[float, float]]] = {}
+        for row in rows:
+            config = row["config"]
+            if config["behaviour"] in (behaviour, "honest"):
+                by_f.setdefault(config["fanout"], []).append(
+                    (config["malicious_ppm"] / 10_000, row["correct_share"])
+                )
+        for index, (f, points) in enumerate(sorted(by_f.items())):
+            xs, ys = zip(*sorted(set(points)), strict=True)
+            axes.plot(xs, ys, marker="o", color=COLOURS[index % len(COLOURS)], label=f"f = {f}")
+        axes.set_title(behaviour)
+        axes.set_xlabel("malicious peers (%)")
+        axes.set_ylim(0, 1.05)
+        if column == 1:
+            axes.set_ylabel("offers settled correctly")
+            axes.legend()
+    figure.tight_layout()
+    return figure

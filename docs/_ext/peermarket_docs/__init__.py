@@ -49,6 +49,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from peermarket_docs.directives import (
+    AuctionFigureDirective,
     CliDirective,
     DownloadsDirective,
     DriverCddlDirective,
@@ -78,6 +79,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("peermarket-worked-trace", WorkedTraceDirective)
     app.add_directive("peermarket-downloads", DownloadsDirective)
     app.add_directive("peermarket-overlay-figure", OverlayFigureDirective)
+    app.add_directive("peermarket-auction-figure", AuctionFigureDirective)
     app.add_directive("peermarket-mutation-report", MutationReportDirective)
     app.connect("build-finished", write_downloads)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -28,3 +28,16 @@ def overlay_figure_nodes(results_file: Path, caption: str) -> list[nodes.Node]:
     figure += nodes.raw("", svg, format="html")
     figure += para(caption, " Drawn from ", lit(f"docs/results/{results_file.name}"), ".")
     return [figure]
+
+
+def auction_figure_nodes(results_file: Path, caption: str) -> list[nodes.Node]:
+    """The auction experiment's two figures (overhead, robustness) from ``results_file``."""
+    from conformance.plots import auction_svgs
+
+    results = json.loads(results_file.read_text("utf-8"))
+    figure = nodes.container(classes=["peermarket-figure"])
+    for svg in auction_svgs(results):
+        text = svg.decode("utf-8")
+        figure += nodes.raw("", text[text.index("<svg") :], format="html")
+    figure += para(caption, " Drawn from ", lit(f"docs/results/{results_file.name}"), ".")
+    return [figure]
