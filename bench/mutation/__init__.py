@@ -48,6 +48,8 @@ TARGETS: Final[tuple[Target, ...]] = (
     Target("reference/node.py", WIRE),
     Target("reference/wire.py", WIRE),
     Target("reference/overlay/*.py", "overlay"),
+    Target("reference/instances.py", "auction"),
+    Target("reference/auction/*.py", "auction"),
 )
 """What ``make mutate`` mutates: the one place to add a protocol's modules."""
 

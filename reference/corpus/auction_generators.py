@@ -2,6 +2,8 @@
 
 Versions:
 
+- ``auction-scenarios`` 1: markets in the simulator (honest, with equivocating or
+  inventing peers), one root, broker or trader recorded.
 - ``auction-cases`` 1: every row of ``auction.node`` and ``auction.service``: locating,
   prices, offers and their settlement at the trader; opening a service, notices, traders'
   offers and each refusal, slots, candidates (held, taken, refused) and the global match at
@@ -15,7 +17,10 @@ from typing import Final
 
 from reference.corpus import CorpusGenerator
 from reference.corpus.auction_broker_cases import broker_cases
+from reference.corpus.auction_mutant_broker_cases import mutant_broker_cases
+from reference.corpus.auction_mutant_trader_cases import mutant_trader_cases
 from reference.corpus.auction_fallback_cases import fallback_cases
+from reference.corpus.auction_scenarios import SCENARIO_GENERATOR, scenario_traces
 from reference.corpus.auction_trader_cases import trader_cases
 from spec.v1.trace import Generator, Trace
 
@@ -26,7 +31,18 @@ def auction_cases(generator: Generator = CASES) -> Iterator[Trace]:
     yield from trader_cases(generator)
     yield from broker_cases(generator)
     yield from fallback_cases(generator)
+    yield from mutant_broker_cases(generator)
+    yield from mutant_trader_cases(generator)
 
+
+def _scenarios() -> tuple[Trace, ...]:
+    return tuple(scenario_traces())
+
+
+AUCTION_SCENARIOS: Final = CorpusGenerator(
+    SCENARIO_GENERATOR.name, SCENARIO_GENERATOR.version, _scenarios
+)
+"""Whole markets in the simulator, one broker or trader recorded."""
 
 AUCTION_CASES: Final = CorpusGenerator(CASES.name, CASES.version, lambda: tuple(auction_cases()))
 """Hand-written auction cases, each transition and each refusal."""

@@ -44,12 +44,22 @@ from spec.v1.errors import PeerMarketError
 from spec.v1.overlay.constants import LEAF_HALF
 from spec.v1.registry import MESSAGES
 from spec.v1.stack import DeliverUpcall, UpdateUpcall
-from spec.v1.trace import Command, Deliver, FireTimer, Input, RouteOutput, Upcall
+from spec.v1.trace import (
+    Command,
+    Deliver,
+    Expect,
+    FireTimer,
+    Input,
+    RouteOutput,
+    Step,
+    Upcall,
+)
 
 Behaviour = Literal["honest", "drop", "withhold", "equivocate", "invent"]
 BEHAVIOURS: Final[tuple[Behaviour, ...]] = ("drop", "withhold", "equivocate", "invent")
 
 SLOT_TICKS: Final = 10
+SHORT_VALIDITY: Final = 3
 VALID_FOR: Final = 1_000
 """Offers stay valid through the whole run: what ends them is a match (or eviction)."""
 
@@ -79,6 +89,13 @@ class MarketConfig:
     """Share of peers that misbehave as brokers, in parts per million."""
     behaviour: Behaviour = "honest"
     seed: int = 1
+    price_spread: int = 20
+    """Prices are 100 - spread .. 100 + spread (a small spread makes equal prices common)."""
+    short_ppm: int = 0
+    """Share of offers valid for only SHORT_VALIDITY ticks (they expire inside their round)."""
+    record: Literal["", "root", "broker", "trader"] = ""
+    """Record every input of one node (the first service's root, another of its brokers, or
+    its first trader) as trace steps (:attr:`MarketResult.steps`)."""
 
     def __post_init__(self) -> None:
         if self.nodes < self.brokers + 1:
@@ -127,6 +144,10 @@ class MarketResult:
     latency_slots: float = 0.0
     """Mean slots from an offer to its settlement (matched offers of honest traders)."""
     malicious: int = 0
+    recorded: bytes = b""
+    """The node whose inputs were recorded (``record``), else empty."""
+    steps: list[Step] = field(default_factory=list)
+    """Its inputs, in order, each with what it did: trace steps of node ``a``."""
     refused: Counter[str] = field(default_factory=Counter)
     """Frames honest nodes refused, by error code (what the misbehaviour provoked)."""
 
@@ -203,18 +224,35 @@ class _Market:
     def node(self, node_id: bytes) -> Node[Any]:
         found = self.nodes.get(node_id)
         if found is None:
-            found = create(ROLE, self.identities[node_id], self.params)
+            self.nodes[node_id] = create(ROLE, self.identities[node_id], self.params)
             for member in self.views[node_id]:
                 up = UpdateUpcall(node=member, joined=True)
-                found, _ = handle(
-                    found, 0, Upcall(kind="upcall", name="update", args=encode_message(up))
+                self._handle(
+                    node_id, 0, Upcall(kind="upcall", name="update", args=encode_message(up))
                 )
-            self.nodes[node_id] = found
+            found = self.nodes[node_id]
         return found
 
+    def _handle(self, node_id: bytes, at: int, item: Input) -> tuple[Any, ...]:
+        """One input to one node; the recorded node's inputs become trace steps."""
+        node = self.nodes[node_id]
+        if node_id != self.result.recorded:
+            self.nodes[node_id], outputs = handle(node, at, item)
+            return outputs
+        before = observe(node)
+        try:
+            self.nodes[node_id], outputs = handle(node, at, item)
+        except PeerMarketError as refused:
+            expect = Expect(outputs=(), error=refused.code.code, state=before)
+            self.result.steps.append(Step(node="a", at=at, input=item, expect=expect, note=""))
+            raise
+        expect = Expect(outputs=outputs, error=None, state=observe(self.nodes[node_id]))
+        self.result.steps.append(Step(node="a", at=at, input=item, expect=expect, note=""))
+        return outputs
+
     def step(self, node_id: bytes, at: int, item: Input) -> None:
-        node, outputs = handle(self.node(node_id), at, item)
-        self.nodes[node_id] = node
+        self.node(node_id)
+        outputs = self._handle(node_id, at, item)
         for out in self._tamper(node_id, outputs):
             if isinstance(out, RouteOutput):
                 self.result.messages["route"] += 1
@@ -311,6 +349,15 @@ def run_market(config: MarketConfig, progress: Progress = quiet) -> MarketResult
         service = services[below(rng, len(services))]
         if trader not in brokers_of[service] and (trader, service) not in traders:
             traders.append((trader, service))
+    if config.record:
+        first = services[0]
+        root = _root(market.ids, first)
+        others = [b for b in brokers_of[first] if b != root]
+        market.result.recorded = {
+            "root": root,
+            "broker": others[0] if others else root,
+            "trader": next((t for t, s in traders if s == first), traders[0][0]),
+        }[config.record]
     # tick 0: every trader locates its service (the first locate opens it)
     for index, (trader, service) in enumerate(traders):
         nonce = index.to_bytes(8, "big")
@@ -331,9 +378,10 @@ def run_market(config: MarketConfig, progress: Progress = quiet) -> MarketResult
         rounds: dict[bytes, list[Held]] = {s: [] for s in services}
         for j, (trader, service) in enumerate(traders):
             side: Side = "bid" if below(rng, 2) else "ask"
-            price = 100 + below(rng, 41) - 20
+            price = 100 + below(rng, 2 * config.price_spread + 1) - config.price_spread
+            valid_for = SHORT_VALIDITY if chance(rng, config.short_ppm) else VALID_FOR
             tick = start + 2 + (j * (SLOT_TICKS - 4)) // len(traders)
-            order = OfferCommand(service=service, side=side, price=price, valid_for=VALID_FOR)
+            order = OfferCommand(service=service, side=side, price=price, valid_for=valid_for)
             market.deliver_due(tick - 1)
             market.step(
                 trader, tick, Command(kind="command", name="offer", args=encode_message(order))
