@@ -17,9 +17,9 @@ from typing import Final
 
 from reference.corpus import CorpusGenerator
 from reference.corpus.auction_broker_cases import broker_cases
+from reference.corpus.auction_fallback_cases import fallback_cases
 from reference.corpus.auction_mutant_broker_cases import mutant_broker_cases
 from reference.corpus.auction_mutant_trader_cases import mutant_trader_cases
-from reference.corpus.auction_fallback_cases import fallback_cases
 from reference.corpus.auction_scenarios import SCENARIO_GENERATOR, scenario_traces
 from reference.corpus.auction_trader_cases import trader_cases
 from spec.v1.trace import Generator, Trace

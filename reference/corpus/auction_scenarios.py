@@ -22,7 +22,7 @@ from reference.corpus import seal_trace
 from reference.identity import Identity
 from reference.sim.market import MarketConfig, run_market
 from spec.v1 import SPEC_VERSION
-from spec.v1.trace import TRACE_FORMAT, Generator, NodeSetup, Peer, Tag, Trace, TraceHeader
+from spec.v1.trace import TRACE_FORMAT, Deliver, Generator, NodeSetup, Peer, Tag, Trace, TraceHeader
 
 NAME: Final = "auction-scenarios"
 VERSION: Final = "1"
@@ -139,9 +139,7 @@ def scenario_trace(scenario: Scenario, generator: Generator = SCENARIO_GENERATOR
     setup = NodeSetup(
         name="a", protocol="auction", seed=seed, params=encode_message(scenario.config.params)
     )
-    senders = sorted(
-        {s.input.link for s in result.steps if s.input.kind == "deliver"}  # type: ignore[union-attr]
-    )
+    senders = sorted({s.input.link for s in result.steps if isinstance(s.input, Deliver)})
     header = TraceHeader(
         trace_format=TRACE_FORMAT,
         spec_version=SPEC_VERSION,

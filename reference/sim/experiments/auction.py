@@ -38,7 +38,7 @@ SHARES_PPM: Final = (0, 100_000, 200_000, 333_333)
 class AuctionExperiment:
     """What to run. The defaults are the issue's experiment."""
 
-    broker_sizes: tuple[int, ...] = (4, 8, 16)
+    broker_sizes: tuple[int, ...] = (2, 4, 6, 8)
     fanouts: tuple[int, ...] = (1, 2, 3, 4)
     nodes: int = 1_000
     services: int = 10

@@ -2,13 +2,14 @@
 
 from typing import Final
 
-from spec.v1.overlay.constants import LEAF_SIZE, MAX_HOPS
+from spec.v1.overlay.constants import LEAF_HALF, LEAF_SIZE, MAX_HOPS
 
 PROTOCOL: Final = "auction"
 
-MAX_BROKERS: Final = LEAF_SIZE
-"""Largest broker set n: the root's leaf set and the root itself hold at most 17 nodes, and
-n is even (n/2 on each side of the service id)."""
+MAX_BROKERS: Final = LEAF_HALF
+"""Largest broker set n (even, n/2 on each side of the service id): 8, half the leaf set, so
+that every member's own leaf set holds the whole set and every broker derives the same set
+from its view (with n = 16 a member at the set's edge sees only half of it)."""
 
 MAX_TABLE: Final = 128
 """Largest auction table m: at most m/2 bids and m/2 asks per service and broker. It bounds
