@@ -222,7 +222,13 @@ def test_main_writes_file_and_json(tmp_path: Path) -> None:
 def test_targets_cover_existing_modules() -> None:
     modules = expand(REPO)
     paths = {m.path for m in modules}
-    assert {"reference/cbor.py", "reference/node.py", "reference/overlay/ring.py"} <= paths
+    assert {
+        "reference/cbor.py",
+        "reference/node.py",
+        "reference/overlay/ring.py",
+        "reference/auction/book.py",
+        "reference/instances.py",
+    } <= paths
     assert all(protocol_of(m.path) == m.protocol for m in modules)
     assert protocol_of("reference/driver.py") is None
-    assert {t.protocol for t in TARGETS} == {"wire", "overlay"}
+    assert {t.protocol for t in TARGETS} == {"wire", "overlay", "auction"}
