@@ -24,7 +24,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
@@ -66,6 +66,27 @@ def _collector_for_large_heaps() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*previous)
+
+
+@contextmanager
+def _progress_bars(console: Console) -> Iterator[Callable[[str, int, int], None]]:
+    """A ``progress(task, done, total)`` callback drawing one bar per task while it runs."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(task: str, done: int, total: int) -> None:
+            if task not in tasks:
+                tasks[task] = bar.add_task(task, total=total)
+            bar.update(tasks[task], completed=done, total=total)
+
+        yield progress
 
 
 def _sizes(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, ...] | None:
@@ -243,23 +264,8 @@ def run_overlay(config: Any, out: Path, console: Console) -> dict[str, Any]:
     from reference.sim.experiments.overlay import run
 
     started = time.monotonic()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def progress(task: str, done: int, total: int) -> None:
-            if task not in tasks:
-                tasks[task] = bar.add_task(task, total=total)
-            bar.update(tasks[task], completed=done, total=total)
-
-        with _collector_for_large_heaps():
-            results = run(config, progress)
+    with _progress_bars(console) as progress, _collector_for_large_heaps():
+        results = run(config, progress)
     elapsed = time.monotonic() - started
     data = results.to_json()
     out.mkdir(parents=True, exist_ok=True)
@@ -432,21 +438,7 @@ def run_auction(config: Any, out: Path, console: Console, executor: Any) -> dict
     from reference.sim.experiments.auction import run
 
     started = time.monotonic()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def progress(task: str, done: int, total: int) -> None:
-            if task not in tasks:
-                tasks[task] = bar.add_task(task, total=total)
-            bar.update(tasks[task], completed=done, total=total)
-
+    with _progress_bars(console) as progress:
         data = run(config, executor, progress)
     elapsed = time.monotonic() - started
     out.mkdir(parents=True, exist_ok=True)

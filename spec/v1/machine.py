@@ -10,7 +10,7 @@ tables; the docs draw their diagrams from them; conformance coverage counts
 their rows.
 """
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -103,3 +103,32 @@ class MachineTable(BaseModel):
     @property
     def actions(self) -> frozenset[str]:
         return frozenset(t.action for t in self.transitions if t.action is not None)
+
+
+def row(
+    id_: str,
+    source: str,
+    trigger: str,
+    guard: str | None,
+    action: str | None,
+    target: str,
+    emits: tuple[str, ...] = (),
+    note: str = "",
+    refuses: str | None = None,
+) -> Transition:
+    """A :class:`Transition` from the compact form the spec's tables are written in:
+    ``trigger`` is ``kind:name`` (``message:ping``, ``upcall:deliver``)."""
+    kind, name = trigger.split(":", 1)
+    if kind not in get_args(TriggerKind):
+        raise ValueError(f"{id_}: unknown trigger kind {kind!r}")
+    return Transition(
+        id=id_,
+        source=source,
+        trigger=Trigger(kind=kind, name=name),  # type: ignore[arg-type]
+        guard=guard,
+        action=action,
+        target=target,
+        emits=emits,
+        note=note,
+        refuses=refuses,
+    )

@@ -14,7 +14,8 @@ code.
 
 from typing import Final
 
-from spec.v1.machine import MachineTable, Transition, Trigger, TriggerKind
+from spec.v1.machine import MachineTable, Transition
+from spec.v1.machine import row as _row
 
 RUNNING: Final = "running"
 
@@ -24,33 +25,6 @@ RETRYING: Final = "retrying"
 TAKING_OVER: Final = "taking_over"
 TRADING: Final = "trading"
 BROKERING: Final = "brokering"
-
-
-def _row(
-    id_: str,
-    source: str,
-    trigger: str,
-    guard: str | None,
-    action: str | None,
-    target: str,
-    emits: tuple[str, ...] = (),
-    note: str = "",
-    refuses: str | None = None,
-) -> Transition:
-    kind, name = trigger.split(":", 1)
-    assert kind in ("message", "timer", "command", "upcall")
-    trigger_kind: TriggerKind = kind  # type: ignore[assignment]
-    return Transition(
-        id=id_,
-        source=source,
-        trigger=Trigger(kind=trigger_kind, name=name),
-        guard=guard,
-        action=action,
-        target=target,
-        emits=emits,
-        note=note,
-        refuses=refuses,
-    )
 
 
 def _refuse(id_: str, trigger: str, guard: str, code: str, note: str) -> Transition:

@@ -7,37 +7,13 @@ which an overlay node also speaks: they are its liveness probes.
 
 from typing import Final
 
-from spec.v1.machine import MachineTable, Transition, Trigger, TriggerKind
+from spec.v1.machine import MachineTable
+from spec.v1.machine import row as _row
 
 IDLE: Final = "idle"
 JOINING: Final = "joining"
 ACTIVE: Final = "active"
 DEPARTED: Final = "departed"
-
-
-def _row(
-    id_: str,
-    source: str,
-    trigger: str,
-    guard: str | None,
-    action: str | None,
-    target: str,
-    emits: tuple[str, ...] = (),
-    note: str = "",
-) -> Transition:
-    kind, name = trigger.split(":", 1)
-    assert kind in ("message", "timer", "command")
-    trigger_kind: TriggerKind = kind  # type: ignore[assignment]
-    return Transition(
-        id=id_,
-        source=source,
-        trigger=Trigger(kind=trigger_kind, name=name),
-        guard=guard,
-        action=action,
-        target=target,
-        emits=emits,
-        note=note,
-    )
 
 
 TABLE: Final = MachineTable(
