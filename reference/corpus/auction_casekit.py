@@ -21,8 +21,15 @@ from reference.auction.data import AuctionData
 from reference.auction.role import ROLE
 from reference.auction.trader import timer_name
 from reference.codec import encode_message, from_value
-from reference.corpus.casekit import ATTACK, EDGE, CaseError, CaseRecorder
-from reference.envelope import open_envelope, seal, seal_envelope
+from reference.corpus.casekit import (
+    ATTACK,
+    EDGE,
+    CaseError,
+    CaseRecorder,
+    SealingPeer,
+    command_input,
+)
+from reference.envelope import open_envelope, seal_envelope
 from reference.identity import Identity, seed_from_label
 from reference.node import Node
 from spec.v1 import errors as E
@@ -33,7 +40,7 @@ from spec.v1.base import WireModel
 from spec.v1.envelope import MAX_REPLAY_SENDERS, Envelope
 from spec.v1.registry import MESSAGES
 from spec.v1.stack import DeliverUpcall, ForwardUpcall, UpdateUpcall
-from spec.v1.trace import Command, Emitted, FireTimer, Generator, Output, Tag, Upcall
+from spec.v1.trace import Emitted, FireTimer, Generator, Output, Tag, Upcall
 
 NODE: Final = "a"
 NODE_SEED: Final = seed_from_label("auction/a")
@@ -86,26 +93,11 @@ def locate_timer(service: bytes = SERVICE) -> str:
     return timer_name(TIMER_LOCATE, service)
 
 
-class Peer:
-    """A remote identity that seals its own messages."""
+class Peer(SealingPeer):
+    """A remote identity that seals its own messages, and its offers."""
 
     def __init__(self, name: str) -> None:
-        self.name = name
-        self.identity = identity(name)
-        self._seq = 0
-
-    @property
-    def node_id(self) -> bytes:
-        return self.identity.node_id
-
-    def frame(self, body: WireModel) -> bytes:
-        """``body`` in this peer's next link envelope."""
-        self._seq += 1
-        return seal(self.identity, body, self._seq)
-
-    def inner(self, body: WireModel) -> bytes:
-        """``body`` as this peer's inner envelope (sequence number 0)."""
-        return seal(self.identity, body, 0)
+        super().__init__(name, identity(name))
 
     def offer(
         self,
@@ -131,8 +123,8 @@ class Peer:
 
     def next_envelope(self, body: WireModel) -> Envelope:
         """``body`` in this peer's next link envelope, not yet encoded (to tamper with)."""
-        self._seq += 1
-        return seal_envelope(self.identity, body, self._seq)
+        self.seq += 1
+        return seal_envelope(self.identity, body, self.seq)
 
 
 class AuctionCase(CaseRecorder[AuctionData]):
@@ -191,9 +183,7 @@ class AuctionCase(CaseRecorder[AuctionData]):
     ) -> tuple[Emitted, ...]:
         """The application's command ``name`` (:meth:`command` for a node that may make
         route downcalls: a ``locate`` does)."""
-        raw = args if isinstance(args, bytes) else encode_message(args)
-        item = Command(kind="command", name=name, args=raw)
-        probe = None if control is None else Command(kind="command", name=name, args=control)
+        item, probe = command_input(name, args, control)
         return self.record(item, note, error=error, field=field, control=probe, at=at)
 
     def upcall(

@@ -31,6 +31,7 @@ from typing import Final, Generic, Protocol, TypeVar
 
 from reference.codec import encode_message
 from reference.corpus import seal_trace
+from reference.envelope import seal
 from reference.identity import Identity, seed_from_label
 from reference.node import Node, ProtocolRole, create, handle, observe
 from reference.wire import ROLE, WireData
@@ -116,6 +117,38 @@ class RemoteNode:
         )
         if outputs:
             raise CaseError(f"peer {self.name} answered a frame that needs no answer")
+
+
+class SealingPeer:
+    """A remote identity of a case that seals its own messages: link envelopes with
+    consecutive sequence numbers (from 1), inner frames with sequence number 0."""
+
+    def __init__(self, name: str, who: Identity) -> None:
+        self.name = name
+        self.identity = who
+        self.node_id = who.node_id
+        self.seq = 0
+
+    def frame(self, body: WireModel, seq: int | None = None) -> bytes:
+        """A link envelope of ``body``: the next sequence number unless ``seq`` is given."""
+        if seq is None:
+            self.seq += 1
+            seq = self.seq
+        return seal(self.identity, body, seq)
+
+    def inner(self, body: WireModel) -> bytes:
+        """An inner (routed) frame of ``body``: sequence number 0."""
+        return seal(self.identity, body, 0)
+
+
+def command_input(
+    name: str, args: WireModel | bytes, control: bytes | None
+) -> tuple[Command, Command | None]:
+    """The command input of ``name`` (``args`` a model or its encoding), and its control."""
+    raw = args if isinstance(args, bytes) else encode_message(args)
+    item = Command(kind="command", name=name, args=raw)
+    probe = None if control is None else Command(kind="command", name=name, args=control)
+    return item, probe
 
 
 class Named(Protocol):
@@ -204,9 +237,7 @@ class CaseRecorder(Generic[D]):
         at: int | None = None,
     ) -> tuple[Output, ...]:
         """Give the node the local command ``name`` (``args`` a model or its encoding)."""
-        raw = args if isinstance(args, bytes) else encode_message(args)
-        item = Command(kind="command", name=name, args=raw)
-        probe = None if control is None else Command(kind="command", name=name, args=control)
+        item, probe = command_input(name, args, control)
         return self.step(item, note, error=error, field=field, control=probe, at=at)
 
     def record(

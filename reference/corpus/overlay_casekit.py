@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from typing import Final
 
 from reference.codec import encode_message
-from reference.corpus.casekit import ATTACK, EDGE, CaseError, CaseRecorder
-from reference.envelope import open_envelope, seal
+from reference.corpus.casekit import ATTACK, EDGE, CaseError, CaseRecorder, SealingPeer
+from reference.envelope import open_envelope
 from reference.identity import Identity, seed_from_label
 from reference.node import Node
 from reference.overlay.data import OverlayData
@@ -102,26 +102,12 @@ def params(bootstrap: str | None = None, x: int = NODE_X, y: int = NODE_Y) -> Ov
     )
 
 
-class Peer:
-    """A remote identity that seals its own messages."""
+class Peer(SealingPeer):
+    """A remote identity that seals its own messages, with its node reference."""
 
     def __init__(self, name: str) -> None:
-        self.name = name
-        self.identity = identity(name)
-        self.node_id = self.identity.node_id
+        super().__init__(name, identity(name))
         self.ref = ref(name)
-        self.seq = 0
-
-    def frame(self, body: WireModel, seq: int | None = None) -> bytes:
-        """A link envelope of ``body``: the next sequence number unless ``seq`` is given."""
-        if seq is None:
-            self.seq += 1
-            seq = self.seq
-        return seal(self.identity, body, seq)
-
-    def inner(self, body: WireModel) -> bytes:
-        """An inner (routed) frame of ``body``: sequence number 0."""
-        return seal(self.identity, body, 0)
 
 
 class OverlayCase(CaseRecorder[OverlayData]):
