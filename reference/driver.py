@@ -18,7 +18,7 @@ from reference.identity import Identity
 from reference.roles import ROLES
 from spec.v1 import driver as D
 from spec.v1.errors import EngineError, PeerMarketError
-from spec.v1.registry import PROTOCOLS
+from spec.v1.registry import NODE_PROTOCOLS
 from spec.v1.trace import NodeSetup
 
 IMPLEMENTATION: Final = "peermarket-reference"
@@ -51,7 +51,7 @@ class Driver:
                 return D.Unsupported(
                     op="unsupported", reason=f"driver version {D.DRIVER_VERSION} only"
                 )
-            spoken = tuple(p for p in PROTOCOLS if p in self._roles)
+            spoken = tuple(p for p in NODE_PROTOCOLS if p in self._roles)
             return D.HelloReply(
                 op="hello",
                 version=D.DRIVER_VERSION,

@@ -30,6 +30,18 @@ class RouteDowncall:
 
 
 @dataclass(frozen=True, slots=True)
+class UpcallEffect:
+    """The overlay of a whole stack hands ``args`` up to its application (``stack.md``).
+
+    ``name`` is ``deliver`` or ``forward``; the row's ``emits`` must list
+    ``upcall:<name>``. Only a whole stack's overlay makes them: a node alone never does.
+    """
+
+    name: str
+    args: object
+
+
+@dataclass(frozen=True, slots=True)
 class StartTimer:
     """Fire the timer ``name`` at tick ``at``; starting a running timer restarts it."""
 
@@ -44,4 +56,4 @@ class CancelTimer:
     name: str
 
 
-Effect = Emit | RouteDowncall | StartTimer | CancelTimer
+Effect = Emit | RouteDowncall | UpcallEffect | StartTimer | CancelTimer

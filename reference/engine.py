@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Generic, Protocol, TypeVar
 
-from reference.effects import CancelTimer, Effect, Emit, RouteDowncall, StartTimer
+from reference.effects import CancelTimer, Effect, Emit, RouteDowncall, StartTimer, UpcallEffect
 from spec.v1 import errors as E
 from spec.v1.machine import MachineTable, Transition
 
@@ -115,6 +115,14 @@ class Machine(Generic[D]):
                     continue
             elif type(effect) is StartTimer or type(effect) is CancelTimer:
                 continue
+            elif type(effect) is UpcallEffect:
+                if f"upcall:{effect.name}" in row.emits:
+                    continue
+                raise E.EngineError(
+                    E.ENGINE_ILLEGAL_EMIT,
+                    row.id,
+                    f"{self.table.name}.{row.id} may not make upcall {effect.name!r}",
+                )
             if not isinstance(effect, Emit | RouteDowncall | StartTimer | CancelTimer):
                 raise E.EngineError(
                     E.ENGINE_ILLEGAL_EMIT, row.id, f"{type(effect).__name__} is not an effect"

@@ -164,6 +164,9 @@ def handle(node: Node[D], at: int, item: Input) -> tuple[Node[D], tuple[Emitted,
             timers[effect.name] = effect.at
         elif isinstance(effect, CancelTimer):
             timers.pop(effect.name, None)
+        else:
+            # an upcall only a whole stack's overlay makes, inside the stack's own step
+            raise E.EngineError(E.ENGINE_ILLEGAL_EMIT, type(effect).__name__, "not an output")
     updated = replace(
         node,
         state=state,

@@ -6,6 +6,7 @@ from typing import Any, Final
 
 from reference import wire
 from reference.auction import role as auction
+from reference.auction import stack as auction_stack
 from reference.node import ProtocolRole
 from reference.overlay import role as overlay
 
@@ -14,5 +15,6 @@ ROLES: Final[Mapping[str, ProtocolRole[Any]]] = MappingProxyType(
         wire.ROLE.protocol: wire.ROLE,
         overlay.ROLE.protocol: overlay.ROLE,
         auction.ROLE.protocol: auction.ROLE,
+        auction_stack.ROLE.protocol: auction_stack.ROLE,
     }
 )

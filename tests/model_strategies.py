@@ -14,7 +14,7 @@ Usage::
 import functools
 import types
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated, Any, Literal, TypeVar, Union
 
 import annotated_types as at
@@ -43,8 +43,22 @@ def _instances(model: type[BaseModel]) -> st.SearchStrategy[BaseModel]:
     return built.filter(lambda instance: instance is not None)
 
 
+def _one_window(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A whole stack's two parts name one replay window size: the auction takes the
+    overlay's (two independent draws almost never agree, and would all be filtered)."""
+    senders = kwargs["overlay"].replay_senders
+    return {**kwargs, "auction": kwargs["auction"].model_copy(update={"replay_senders": senders})}
+
+
+_ALIGN: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {"AuctionStackParams": _one_window}
+"""Models whose validator ties fields together: how to make a draw agree before building."""
+
+
 def _build(model: type[BaseModel], kwargs: dict[str, Any]) -> BaseModel | None:
     """The instance, or ``None`` when a model validator refuses the field combination."""
+    align = _ALIGN.get(model.__name__)
+    if align is not None:
+        kwargs = align(kwargs)
     try:
         return model(**kwargs)
     except ValidationError:

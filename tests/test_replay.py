@@ -14,7 +14,7 @@ from reference.replay import EMPTY, Window, admit, bucket_of, empty, victim
 from reference.roles import ROLES
 from spec.v1 import errors as E
 from spec.v1.envelope import MAX_REPLAY_SENDERS
-from spec.v1.registry import PARAMS
+from spec.v1.registry import PARAMS, STACKS
 from spec.v1.trace import Deliver
 from spec.v1.types import U63_MAX
 from spec.v1.wire import Ping, Pong, WireParams
@@ -237,6 +237,8 @@ TestReplayWindow = ReplayWindow.TestCase
 def test_every_role_sizes_its_window_from_its_parameters() -> None:
     assert set(PARAMS) == set(ROLES)
     for protocol, model in PARAMS.items():
+        if protocol in STACKS:
+            continue  # its two parts' replay_senders: test_a_whole_stack_has_one_window
         field = model.model_fields["replay_senders"]
         assert field.is_required()
         for bad in (0, MAX_REPLAY_SENDERS + 1):
@@ -246,6 +248,22 @@ def test_every_role_sizes_its_window_from_its_parameters() -> None:
             params = model.model_validate({**_valid_params(protocol), "replay_senders": bound})
             node = create(ROLES[protocol], Identity.from_label("w"), encode_message(params))
             assert node.window == empty(bound)
+
+
+def test_a_whole_stack_has_one_window() -> None:
+    """Both parts of a stack's parameters name the one window's size, and must agree."""
+    for protocol, (below, above) in STACKS.items():
+        for bound in (1, MAX_REPLAY_SENDERS):
+            parts = {
+                part: {**_valid_params(part), "replay_senders": bound} for part in (below, above)
+            }
+            params = PARAMS[protocol].model_validate(parts)
+            node = create(ROLES[protocol], Identity.from_label("w"), encode_message(params))
+            assert node.window == empty(bound)
+        parts = {part: {**_valid_params(part), "replay_senders": 2} for part in (below, above)}
+        parts[above] = {**parts[above], "replay_senders": 3}
+        with pytest.raises(ValidationError):
+            PARAMS[protocol].model_validate(parts)
 
 
 def _valid_params(protocol: str) -> dict[str, object]:

@@ -20,6 +20,7 @@ from runner_kit import only_inputs, reference, with_reply
 
 from conformance import diff, tracefile
 from conformance.cli import SCHEMA_DIR, main
+from conformance.cli_corpus import CORPUS_DIR
 from conformance.evidence import evidence_lines
 from conformance.outcome import ExitCode
 from conformance.report import format_failure
@@ -112,13 +113,22 @@ def test_a_whole_stack_protocol_is_a_level_a_trace_may_name(auction: Trace) -> N
     assert {"wire", "overlay"}.isdisjoint(tracefile.APPLICATIONS)
     assert "auction" + STACK_SUFFIX in tracefile.LEVELS
     assert "overlay" + STACK_SUFFIX not in tracefile.LEVELS
-    header = auction.content.header
-    node = header.nodes[0].model_copy(update={"protocol": "auction_stack"})
-    stacked = seal_trace(header.model_copy(update={"nodes": (node,)}), auction.content.steps)
+    stacked = _stack_case()
     assert [p.kind for p in tracefile.validate_trace(stacked)] == []
-    bogus = node.model_copy(update={"protocol": "wire_stack"})
-    wrong = seal_trace(header.model_copy(update={"nodes": (bogus,)}), auction.content.steps)
+    header = stacked.content.header
+    bogus = header.nodes[0].model_copy(update={"protocol": "wire_stack"})
+    wrong = seal_trace(header.model_copy(update={"nodes": (bogus,)}), stacked.content.steps)
     assert "protocol" in [p.kind for p in tracefile.validate_trace(wrong)]
+    # an alone case's parameters are not a whole stack's: the level is checked, not named
+    alone = auction.content.header
+    renamed = alone.nodes[0].model_copy(update={"protocol": "auction_stack"})
+    mislabelled = seal_trace(alone.model_copy(update={"nodes": (renamed,)}), auction.content.steps)
+    assert "encoding" in [p.kind for p in tracefile.validate_trace(mislabelled)]
+
+
+def _stack_case() -> Trace:
+    path = CORPUS_DIR / "auction" / "stack" / "payload-departed-001.cbor"
+    return tracefile.read_trace(path)
 
 
 # -- the exported schemas accept them ---------------------------------------------------------
@@ -201,11 +211,11 @@ def test_a_broken_output_fails_the_model_and_both_schemas(output: dict[str, Any]
 # -- runs: levels, verdicts, diffs ------------------------------------------------------------
 
 
-def test_the_reference_declares_auction_alone_and_not_the_whole_stack() -> None:
+def test_the_reference_declares_auction_alone_and_the_whole_stack() -> None:
     hello = Driver().handle(D.Hello(op="hello", versions=(1,), runner="test"))
     assert isinstance(hello, D.HelloReply)
     assert "auction" in hello.protocols
-    assert "auction" + STACK_SUFFIX not in hello.protocols
+    assert "auction" + STACK_SUFFIX in hello.protocols
 
 
 def test_the_reference_passes_the_auction_case(auction_corpus: Path) -> None:
@@ -245,13 +255,14 @@ def test_an_iut_of_wire_and_overlay_only_gets_auction_cases_unsupported(
 
 
 def test_a_case_of_the_whole_stack_needs_the_stack_declared(auction: Trace, tmp_path: Path) -> None:
-    header = auction.content.header
-    node = header.nodes[0].model_copy(update={"protocol": "auction" + STACK_SUFFIX})
-    stacked = seal_trace(header.model_copy(update={"nodes": (node,)}), auction.content.steps)
-    corpus = kit.write_corpus(tmp_path / "stack", [stacked])
-    outcome = run_corpus(reference(), corpus)  # the reference declares auction alone
-    assert [r.verdict for r in outcome.results] == ["unsupported"]
-    assert "does not implement auction_stack" in outcome.results[0].message
+    corpus = kit.write_corpus(tmp_path / "stack", [_stack_case(), auction])
+    outcome = run_corpus(_declaring("wire", "overlay", "auction"), corpus)  # alone only
+    verdicts = {r.case_id: (r.verdict, r.message) for r in outcome.results}
+    verdict, message = verdicts["auction/stack/payload-departed-001"]
+    assert verdict == "unsupported" and "does not implement auction_stack" in message
+    assert verdicts[CASE][0] == "pass"
+    both = run_corpus(reference(), corpus)  # the reference declares both levels
+    assert [r.verdict for r in both.results] == ["pass", "pass"]
 
 
 def _outputs(change: Any) -> Any:

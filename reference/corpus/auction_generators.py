@@ -4,6 +4,11 @@ Versions:
 
 - ``auction-scenarios`` 1: markets in the simulator (honest, with equivocating or
   inventing peers), one root, broker or trader recorded.
+- ``auction-stack`` 1: whole stacks (``auction_stack``) on rings built by joins: a market,
+  churn (a broker crashes, a node joins next to the service), a root whose auction is
+  silent (the fallback over the real path and the takeover), a trader that is the root of a
+  service it locates; and hand-written cases of one stack: the route downcall in every
+  overlay state, an upcall given as an input, the broker's refusals, a late root.
 - ``auction-cases`` 1: every row of ``auction.node`` and ``auction.service``: locating,
   prices, offers and their settlement at the trader; opening a service, notices, traders'
   offers and each refusal, slots, candidates (held, taken, refused) and the global match at
@@ -21,6 +26,9 @@ from reference.corpus.auction_fallback_cases import fallback_cases
 from reference.corpus.auction_mutant_broker_cases import mutant_broker_cases
 from reference.corpus.auction_mutant_trader_cases import mutant_trader_cases
 from reference.corpus.auction_scenarios import SCENARIO_GENERATOR, scenario_traces
+from reference.corpus.auction_stack_cases import stack_cases
+from reference.corpus.auction_stack_scenarios import GENERATOR as STACK_GENERATOR
+from reference.corpus.auction_stack_scenarios import stack_traces
 from reference.corpus.auction_trader_cases import trader_cases
 from spec.v1.trace import Generator, Trace
 
@@ -46,3 +54,10 @@ AUCTION_SCENARIOS: Final = CorpusGenerator(
 
 AUCTION_CASES: Final = CorpusGenerator(CASES.name, CASES.version, lambda: tuple(auction_cases()))
 """Hand-written auction cases, each transition and each refusal."""
+
+AUCTION_STACK: Final = CorpusGenerator(
+    STACK_GENERATOR.name,
+    STACK_GENERATOR.version,
+    lambda: (*stack_traces(), *stack_cases(STACK_GENERATOR)),
+)
+"""Whole stacks: rings built by joins with some nodes recorded, and hand-written cases."""

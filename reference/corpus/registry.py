@@ -3,7 +3,7 @@
 from typing import Final
 
 from reference.corpus import CorpusGenerator
-from reference.corpus.auction_generators import AUCTION_CASES, AUCTION_SCENARIOS
+from reference.corpus.auction_generators import AUCTION_CASES, AUCTION_SCENARIOS, AUCTION_STACK
 from reference.corpus.overlay_generators import OVERLAY_CASES, OVERLAY_SCENARIOS
 from reference.corpus.wire_generators import CODEC_GENERATOR, ENVELOPE_GENERATOR, EXCHANGE_GENERATOR
 from reference.corpus.wire_scenarios import WIRE_SCENARIOS
@@ -17,5 +17,6 @@ GENERATORS: Final[tuple[CorpusGenerator, ...]] = (
     OVERLAY_SCENARIOS,
     AUCTION_CASES,
     AUCTION_SCENARIOS,
+    AUCTION_STACK,
 )
 """Every generator. Each later protocol issue appends its own."""

@@ -14,6 +14,7 @@ build the next ``route`` through their node's :class:`Carrier`:
   encoded, signed or verified, and everything else runs the same code.
 """
 
+from collections.abc import Mapping
 from typing import Final, NamedTuple, Protocol
 
 from reference.envelope import open_envelope, seal
@@ -38,7 +39,8 @@ class Inner(NamedTuple):
     origin: bytes
     """The signer's node id."""
     body: WireModel
-    """A :class:`JoinRequest` or a :class:`Lookup`."""
+    """A :class:`JoinRequest` or a :class:`Lookup`; in a whole stack, also an application's
+    routed message."""
     frame: bytes | None
     """The signed inner frame (``None`` in the body runtime)."""
 
@@ -80,12 +82,19 @@ class Carrier(Protocol):
 
 
 class FrameCarrier:
-    """Signed inner frames: what the spec puts on the wire."""
+    """Signed inner frames: what the spec puts on the wire.
 
-    __slots__ = ("_identity",)
+    ``routable`` is what an inner frame may be: the overlay's own requests, and in a
+    whole stack its application's routed types too (``stack.md``).
+    """
 
-    def __init__(self, identity: Identity) -> None:
+    __slots__ = ("_identity", "_routable")
+
+    def __init__(
+        self, identity: Identity, routable: Mapping[tuple[str, str], type[WireModel]] = ROUTABLE
+    ) -> None:
         self._identity = identity
+        self._routable = routable
 
     def originate(self, body: WireModel) -> Inner:
         frame = seal(self._identity, body, INNER_SEQ)
@@ -94,7 +103,7 @@ class FrameCarrier:
     def open(self, body: object) -> RouteView:
         assert isinstance(body, Route)
         try:
-            opened = open_envelope(body.frame, ROUTABLE)
+            opened = open_envelope(body.frame, self._routable)
         except E.PeerMarketError as exc:
             joint = "" if exc.field.startswith("@") else "."
             raise E.PeerMarketError(exc.code, f"body.frame{joint}{exc.field}", exc.reason) from None
@@ -142,12 +151,19 @@ class BodyCarrier:
         return found  # type: ignore[return-value]
 
 
-def request_key(inner: Inner) -> int | None:
+def request_key(inner: Inner, key: int) -> int | None:
     """The key a routed request must travel to: the joiner's id (which must be the
-    signer's) or the lookup's key; ``None`` when a join request names another node."""
+    signer's) or the lookup's key; ``None`` when a join request names another node.
+    An application's payload (a whole stack's) goes to the route's own ``key``: the
+    overlay cannot read it, and the application checks it when it is delivered."""
     body = inner.body
     if isinstance(body, JoinRequest):
         return to_int(inner.origin) if body.node.id == inner.origin else None
     if isinstance(body, Lookup):
         return to_int(body.key)
-    return None
+    return key
+
+
+def is_payload(inner: Inner) -> bool:
+    """Whether a routed message is an application's (a whole stack's), not the overlay's."""
+    return not isinstance(inner.body, JoinRequest | Lookup)

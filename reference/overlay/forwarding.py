@@ -7,15 +7,16 @@ message re-routed from this node with the same hop count (the failed attempt
 is not a hop).
 """
 
-from reference.effects import Effect, Emit
-from reference.overlay.carrier import Inner
+from reference.effects import Effect, Emit, UpcallEffect
+from reference.overlay.carrier import Inner, is_payload
 from reference.overlay.data import Answer, Hop, OverlayData
 from reference.overlay.repair import mend
-from reference.overlay.ring import Ref, to_int
+from reference.overlay.ring import Ref, to_bytes, to_int
 from reference.overlay.routing import next_hop
 from reference.overlay.wiremsg import join_state
 from spec.v1.overlay.constants import HOP_TIMEOUT, MAX_ANSWERS
 from spec.v1.overlay.messages import JoinRequest, Lookup, LookupReply
+from spec.v1.stack import DeliverUpcall, ForwardUpcall
 
 
 def forward(
@@ -30,10 +31,14 @@ def forward(
 
 
 def deliver(
-    data: OverlayData, inner: Inner, position: int
+    data: OverlayData, inner: Inner, key: int, position: int
 ) -> tuple[OverlayData, tuple[Effect, ...]]:
-    """This node is the root: answer the lookup's origin or send the joiner its state."""
+    """This node is the root: answer the lookup's origin or send the joiner its state; an
+    application's payload (a whole stack's) is handed up to it."""
     request = inner.body
+    if is_payload(inner):
+        assert inner.frame is not None
+        return data, (UpcallEffect("deliver", DeliverUpcall(key=to_bytes(key), frame=inner.frame)),)
     if isinstance(request, Lookup):
         if inner.origin == data.tables.me[3].id:
             key = to_int(request.key)
@@ -47,9 +52,16 @@ def deliver(
     return data, (Emit("join_state", inner.origin, state),)
 
 
-def passing(data: OverlayData, inner: Inner, position: int) -> tuple[Effect, ...]:
-    """What a node does for a request it forwards: a join request gets its rows."""
+def passing(
+    data: OverlayData, inner: Inner, key: int, position: int, to: Ref
+) -> tuple[Effect, ...]:
+    """What a node does for a request it forwards to ``to``: a join request gets its rows;
+    an application's payload (a whole stack's) is shown to the application."""
     request = inner.body
+    if is_payload(inner):
+        assert inner.frame is not None
+        shown = ForwardUpcall(key=to_bytes(key), frame=inner.frame, next_hop=to[3].id)
+        return (UpcallEffect("forward", shown),)
     if isinstance(request, JoinRequest):
         state = join_state(data.tables, request.nonce, position, False, to_int(inner.origin))
         return (Emit("join_state", inner.origin, state),)
@@ -68,7 +80,7 @@ def reroute(data: OverlayData, hop: Hop, now: int) -> tuple[OverlayData, tuple[E
     data, asks = mend(data, hop.key, now)
     target = next_hop(data.tables, hop.key)
     if target is None:
-        data, effects = deliver(data, hop.inner, hop.hops - 1)
+        data, effects = deliver(data, hop.inner, hop.key, hop.hops - 1)
         return data, (*effects, *asks)
     data, emit = forward(data, target, hop.key, hop.hops, hop.inner, now)
     return data, (emit, *asks)

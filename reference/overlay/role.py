@@ -17,6 +17,7 @@ from reference.overlay.context import args, body, signer, stimulus
 from reference.overlay.data import OverlayData, PendingLookup, with_tables
 from reference.overlay.forwarding import answered, deliver, forward, passing, reroute
 from reference.overlay.observe import observe
+from reference.overlay.payload import deliver_payload, hop_slot_free, route_is_local, route_payload
 from reference.overlay.pending import blocked, hop_timer, learn, lookup_timer, probe_timer
 from reference.overlay.probing import consider_requester, probe_newcomers, probe_round
 from reference.overlay.repair import declare_failed, fits, mend, row_entry_for
@@ -65,7 +66,7 @@ def _view(data: OverlayData, stim: Stimulus) -> RouteView | None:
     """The route, opened (a bad inner frame raises its typed error), or ``None`` when
     its key is not the key of the request it carries (misrouted)."""
     view = data.carrier.open(stim.body)
-    return view if request_key(view.inner) == view.key else None
+    return view if request_key(view.inner, view.key) == view.key else None
 
 
 def _route_ends_here(data: OverlayData, payload: object) -> bool:
@@ -103,7 +104,7 @@ def _deliver_routed(data: OverlayData, payload: object) -> Result:
     stim = stimulus(payload)
     view = data.carrier.open(stim.body)
     pending = data.lookups
-    data, effects = deliver(data, view.inner, view.hops)
+    data, effects = deliver(data, view.inner, view.key, view.hops)
     data, asks = mend(data, view.key, stim.now)
     # the root was the lookup's origin and recorded its answer: resync lookup_timeout
     timer = () if data.lookups is pending else (lookup_timer(data),)
@@ -115,7 +116,7 @@ def _forward_routed(data: OverlayData, payload: object) -> Result:
     view = data.carrier.open(stim.body)
     target = next_hop(data.tables, view.key)
     assert target is not None
-    side = passing(data, view.inner, view.hops)
+    side = passing(data, view.inner, view.key, view.hops, target)
     data, emit = forward(data, target, view.key, view.hops + 1, view.inner, stim.now)
     data, asks = mend(data, view.key, stim.now)
     return data, (_ack(stim, view), emit, *side, *asks, hop_timer(data))
@@ -468,6 +469,8 @@ GUARDS: dict[str, Guard[OverlayData]] = {
     "lookup_is_local": _lookup_is_local,
     "lookup_slot_free": _lookup_slot_free,
     "lookup_pending": _lookup_pending,
+    "route_is_local": route_is_local,
+    "hop_slot_free": hop_slot_free,
 }
 
 ACTIONS: dict[str, Action[OverlayData]] = {
@@ -500,6 +503,8 @@ ACTIONS: dict[str, Action[OverlayData]] = {
     "record_answer": _record_answer,
     "expire_lookups": _expire_lookups,
     "depart": _depart,
+    "deliver_payload": deliver_payload,
+    "route_payload": route_payload,
 }
 
 MACHINE = Machine(TABLE, guards=GUARDS, actions=ACTIONS)

@@ -14,7 +14,7 @@ what, and when.
 """
 
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -23,10 +23,15 @@ from reference.identity import Identity, seed_from_label
 from reference.overlay.data import OverlayData
 from reference.overlay.ring import Ref, distance, to_int
 from reference.overlay.tables import Tables
+from reference.sim.behaviours import Behaviour
 from reference.sim.bodies import BodyNode, BodyRuntime, ModelCommand
 from reference.sim.network import NetworkConfig, Simulator
 from reference.sim.runtime import FrameRuntime, Runtime, RuntimeWrapper, Sends
 from reference.sim.streams import below
+from reference.stack import StackData
+from spec.v1.auction.commands import AuctionParams
+from spec.v1.auction.stack import PROTOCOL as STACK
+from spec.v1.auction.stack import AuctionStackParams
 from spec.v1.envelope import MAX_REPLAY_SENDERS
 from spec.v1.overlay import PROTOCOL, NodeRef, OverlayParams
 from spec.v1.overlay.commands import CreateRingCommand, JoinCommand, LookupCommand
@@ -98,6 +103,8 @@ def _body(message: Any) -> Any:
 
 def _data(node: Any) -> OverlayData:
     data = node.state.data
+    if isinstance(data, StackData):  # a whole stack: its overlay's data
+        data = data.overlay.data
     assert isinstance(data, OverlayData)
     return data
 
@@ -115,6 +122,14 @@ class OverlayNet:
     config: NetworkConfig = field(default_factory=NetworkConfig)
     wrap: Callable[[Runtime[Any, Any]], Runtime[Any, Any]] | None = None
     """Wraps the delivery log's runtime once more (an experiment's observer), if given."""
+    market: AuctionParams | None = None
+    """When given, every node is a whole stack (``auction_stack``, signed frames): the
+    overlay with the auction above it, trading on these parameters."""
+    behaviours: Mapping[int, Behaviour[Any]] = field(default_factory=dict)
+    """Node index -> how it misbehaves (honest when absent)."""
+    held_back: int = 0
+    """The last ``held_back`` nodes are created but do not join during :meth:`build`;
+    :meth:`join_late` schedules their joins."""
     sim: Simulator[Any, Any] = field(init=False)
     log: DeliveryLog = field(init=False)
     names: list[str] = field(init=False, default_factory=list)
@@ -124,6 +139,8 @@ class OverlayNet:
 
     def __post_init__(self) -> None:
         suppress = frozenset() if self.probing else frozenset({TIMER_PROBE})
+        if self.market is not None:
+            self.frames = True  # a whole stack runs on signed frames only
         runtime: Runtime[Any, Any] = (
             FrameRuntime(suppress=suppress) if self.frames else BodyRuntime(suppress=suppress)
         )
@@ -144,24 +161,32 @@ class OverlayNet:
             if i > 0:
                 bootstrap = refs[pick.randrange(max(1, i - lag))] if i > lag else refs[0]
             params = OverlayParams(x=x, y=y, bootstrap=bootstrap, replay_senders=MAX_REPLAY_SENDERS)
+            protocol, encoded = PROTOCOL, encode_message(params)
+            if self.market is not None:
+                market = self.market.model_copy(update={"replay_senders": MAX_REPLAY_SENDERS})
+                protocol = STACK
+                encoded = encode_message(AuctionStackParams(overlay=params, auction=market))
             self.sim.add_node(
                 name,
-                protocol=PROTOCOL,
+                protocol=protocol,
                 seed=seed,
-                params=encode_message(params),
+                params=encoded,
                 at=0,
                 coords=(x, y),
+                behaviour=self.behaviours.get(i),
             )
             refs.append(NodeRef(id=identity.node_id, x=x, y=y))
             self.names.append(name)
             self.ids.append(to_int(identity.node_id))
             at = self.start + i * self.join_every
+            if i >= self.size - self.held_back:
+                continue
             if i == 0:
                 self.sim.command(at, name, self._command("create_ring", CreateRingCommand()))
             else:
                 nonce = i.to_bytes(8, "big")
                 self.sim.command(at, name, self._command("join", JoinCommand(nonce=nonce)))
-        self.joined_by = self.start + self.size * self.join_every + JOIN_TIMEOUT
+        self.joined_by = self.start + (self.size - self.held_back) * self.join_every + JOIN_TIMEOUT
 
     def _command(self, name: str, args: Any) -> Any:
         if self.frames:
@@ -173,6 +198,13 @@ class OverlayNet:
     def build(self) -> None:
         """Run until every join has had time to finish."""
         self.sim.run(until=self.joined_by)
+
+    def join_late(self, at: int, index: int) -> None:
+        """Schedule the join of held-back node ``index`` at tick ``at``."""
+        if index < self.size - self.held_back:
+            raise ValueError(f"n{index} is not held back: it joins during build()")
+        nonce = index.to_bytes(8, "big")
+        self.sim.command(at, self.names[index], self._command("join", JoinCommand(nonce=nonce)))
 
     def lookup(self, at: int, origin: int, key: int, nonce: bytes) -> None:
         """Schedule node ``origin``'s lookup of ``key``."""

@@ -1,9 +1,12 @@
 """State-machine tables: the whole behaviour of a protocol node as data.
 
 A table lists states and transitions. A transition fires on a trigger (a
-message type, a timer, a local command or an upcall from the overlay below)
-in a source state when its named guard holds; it runs its named action,
-moves to its target state and may emit only the message types it lists. A
+message type, a timer, a local command, an upcall from the overlay below or,
+in the overlay of a whole stack, a downcall from the application above) in a
+source state when its named guard holds; it runs its named action, moves to
+its target state and may emit only the message types it lists (and the
+upcalls, written ``upcall:<name>``, when the overlay of a whole stack makes
+them). A
 row that *refuses* names an error code instead: when it is selected the
 input is rejected with that code and nothing changes. The reference engine executes these
 tables; the docs draw their diagrams from them; conformance coverage counts
@@ -14,7 +17,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-TriggerKind = Literal["message", "timer", "command", "upcall"]
+TriggerKind = Literal["message", "timer", "command", "upcall", "downcall"]
 
 
 class Trigger(BaseModel):

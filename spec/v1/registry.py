@@ -6,6 +6,7 @@ from types import MappingProxyType
 from typing import Final
 
 from spec.v1 import auction, driver, overlay, stack, wire
+from spec.v1.auction import stack as auction_stack
 from spec.v1.base import WireModel
 from spec.v1.envelope import Envelope
 from spec.v1.machine import MachineTable
@@ -22,6 +23,15 @@ MESSAGES: Final[Mapping[tuple[str, str], type[WireModel]]] = MappingProxyType(
 """Every message type of v1, keyed by (protocol, type)."""
 
 PROTOCOLS: Final[tuple[str, ...]] = tuple(sorted({p for p, _ in MESSAGES}))
+"""Every protocol whose messages an envelope may name."""
+
+STACKS: Final[Mapping[str, tuple[str, str]]] = MappingProxyType(
+    {auction_stack.PROTOCOL: (overlay.PROTOCOL, auction.PROTOCOL)}
+)
+"""Every whole-stack node protocol: its overlay and its application (``stack.md``)."""
+
+NODE_PROTOCOLS: Final[tuple[str, ...]] = tuple(sorted({*PROTOCOLS, *STACKS}))
+"""Every protocol a node may run: each protocol alone, and each whole stack."""
 
 
 def type_name(model: type[WireModel]) -> tuple[str, str]:
@@ -46,6 +56,7 @@ PARAMS: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
         wire.PROTOCOL: wire.WireParams,
         overlay.PROTOCOL: overlay.OverlayParams,
         auction.PROTOCOL: auction.AuctionParams,
+        auction_stack.PROTOCOL: auction_stack.AuctionStackParams,
     }
 )
 """Each protocol's node-parameter model (``create_node`` carries its CBOR)."""
@@ -55,6 +66,7 @@ OBSERVABLE: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
         wire.PROTOCOL: wire.WireState,
         overlay.PROTOCOL: overlay.OverlayState,
         auction.PROTOCOL: auction.AuctionState,
+        auction_stack.PROTOCOL: auction_stack.AuctionStackState,
     }
 )
 """Each protocol's normative observable state model (what traces may check)."""
@@ -66,7 +78,8 @@ TABLES: Final[Mapping[str, tuple[MachineTable, ...]]] = MappingProxyType(
         auction.PROTOCOL: auction.TABLES,
     }
 )
-"""Each protocol's machines (most have one). Conformance coverage counts their rows."""
+"""Each protocol's machines (most have one). Conformance coverage counts their rows; a
+whole stack runs its overlay's and its application's (:data:`STACKS`)."""
 
 UPCALLS: Final[Mapping[str, type[WireModel]]] = stack.UPCALLS
 """Every upcall of the stack interface and its argument model (``stack.md``)."""

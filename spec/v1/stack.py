@@ -63,3 +63,18 @@ STACK_SUFFIX: Final = "_stack"
 """A whole-stack node runs protocol ``<application>_stack`` (e.g. ``auction_stack``): the
 overlay and that application with one identity. An IUT declares each level it implements
 in ``hello``: ``auction`` for the application alone, ``auction_stack`` for the whole stack."""
+
+
+class RouteArgs(WireModel):
+    """Downcall ``route`` inside a whole stack: what the application hands its overlay, and
+    the payload of the overlay's trigger ``downcall:route``. Alone, the same call is a
+    :class:`~spec.v1.trace.RouteOutput`."""
+
+    key: NodeId
+    """Where the payload goes: the live node numerically closest to it."""
+    frame: RoutedFrame
+    """The application's inner envelope (sequence number 0), sealed by this node."""
+
+
+DOWNCALLS: Final[Mapping[str, type[WireModel]]] = MappingProxyType({"route": RouteArgs})
+"""Every downcall a whole stack's overlay takes as a trigger, and its argument model."""

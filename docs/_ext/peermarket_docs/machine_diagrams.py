@@ -43,7 +43,7 @@ from peermarket_docs.docnodes import data_table, inline, lit, para, paras
 from peermarket_docs.errors_table import error_anchor
 from spec.v1.machine import MachineTable, Transition
 
-TRIGGER_KINDS = ("message", "timer", "command", "upcall")
+TRIGGER_KINDS = ("message", "timer", "command", "upcall", "downcall")
 """Every kind of trigger (``spec.v1.machine.TriggerKind``), in the order the stays table
 lists them."""
 
