@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from conformance.cli import main
 from conformance.cli_experiment import _executor
 from reference.sim.experiments.auction import QUICK, AuctionExperiment, run, serial, tolerated
-from reference.sim.market import MarketConfig, run_market
+from reference.sim.market import MarketConfig, joined_overlay, run_market
 
 TINY = replace(
     QUICK,
@@ -109,3 +109,28 @@ def test_experiment_defaults_are_the_issues_sweep() -> None:
     assert (full.scale_nodes, full.scale_services, full.scale_traders) == (10_000, 100, 10_000)
     shares = sorted({c.malicious_ppm for c in full.robustness_cells()})
     assert shares == [0, 100_000, 200_000, 333_333]
+
+
+def test_every_cell_runs_over_an_overlay_built_by_joins() -> None:
+    for experiment in (AuctionExperiment(), QUICK):
+        assert {config.overlay for _, config in experiment.cells()} == {"joined"}
+
+
+def test_a_joined_overlay_routes_each_locate_over_its_own_tables() -> None:
+    joined = joined_overlay(60, 5)
+    ids = sorted(joined.views)
+    assert len(ids) == 60
+    for node in ids:  # every view is a leaf set the joins built: at most 16, never itself
+        assert node not in joined.views[node] and 0 < len(joined.views[node]) <= 16
+    hops = []
+    for number, origin in enumerate(ids):
+        key = bytes([number]) * 16
+        root, count = joined.route(origin, key)
+        assert joined.route(root, key) == (root, 0)  # delivered where the tables end it
+        hops.append(count)
+    assert max(hops) >= 1
+    market = run_market(
+        MarketConfig(nodes=60, services=2, traders=12, rounds=2, overlay="joined", seed=5)
+    )
+    assert market.correct_share == 1.0
+    assert market.messages["route"] >= 1

@@ -4,9 +4,16 @@ Every broker and trader is a reference auction node run alone (``stack.md``):
 its view of the leaf set is given by ``update`` upcalls, a trader's ``locate``
 is delivered to the service's root as a ``deliver`` upcall, and every other
 message goes directly, one tick after it is sent, never lost. The overlay
-below is the converged one: each node's leaf set is the 8 nearest ids on each
-side of it (what Pastry's leaf set is once joins have settled), and a routed
-``locate`` is counted as one message (its hops are the overlay experiment's).
+below is one of two (``MarketConfig.overlay``):
+
+- ``converged``: each node's leaf set is the 8 nearest ids on each side of it
+  (what Pastry's leaf set is once joins have settled), a routed ``locate``
+  reaches the id numerically closest to its key and counts as one message;
+- ``joined``: a ring of the same size built by joins on the overlay's own
+  reference (:class:`reference.sim.overlay.OverlayNet`, the body runtime):
+  each node's view is its leaf set as the joins left it, and a ``locate``
+  follows the nodes' own routing tables hop by hop to whichever node they
+  deliver it at, each hop one ``route`` message.
 
 Misbehaving brokers tamper with what leaves them (the node stays an honest
 reference node, as in :mod:`reference.sim.behaviours`):
@@ -21,10 +28,12 @@ The central auctioneer takes every offer of a round at once and runs
 market must reproduce. Everything is seeded: the same config gives the same result.
 """
 
+import functools
 import hashlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any, Final, Literal
 
 from reference.auction import book
@@ -34,14 +43,19 @@ from reference.auction.role import ROLE
 from reference.auction.trader import timer_name
 from reference.codec import encode_message
 from reference.envelope import open_envelope, seal
-from reference.identity import Identity
+from reference.identity import Identity, seed_from_label
 from reference.node import Node, create, handle, observe
+from reference.overlay.leafset import members
+from reference.overlay.ring import to_bytes
+from reference.overlay.routing import next_hop_id
+from reference.overlay.tables import Tables
+from reference.sim.overlay import OverlayNet
 from reference.sim.streams import PPM, below, chance, stream
 from spec.v1.auction.commands import AuctionParams, LocateCommand, OfferCommand
 from spec.v1.auction.constants import TIMER_SLOT
 from spec.v1.auction.messages import Candidates, Match, Offer, Side
 from spec.v1.errors import PeerMarketError
-from spec.v1.overlay.constants import LEAF_HALF
+from spec.v1.overlay.constants import LEAF_HALF, MAX_HOPS
 from spec.v1.registry import MESSAGES
 from spec.v1.stack import DeliverUpcall, UpdateUpcall
 from spec.v1.trace import (
@@ -54,6 +68,8 @@ from spec.v1.trace import (
     Step,
     Upcall,
 )
+
+OverlayKind = Literal["converged", "joined"]
 
 Behaviour = Literal["honest", "drop", "withhold", "equivocate", "invent"]
 BEHAVIOURS: Final[tuple[Behaviour, ...]] = ("drop", "withhold", "equivocate", "invent")
@@ -93,6 +109,8 @@ class MarketConfig:
     """Prices are 100 - spread .. 100 + spread (a small spread makes equal prices common)."""
     short_ppm: int = 0
     """Share of offers valid for only SHORT_VALIDITY ticks (they expire inside their round)."""
+    overlay: OverlayKind = "converged"
+    """The overlay below: ideal leaf sets, or a ring built by joins (module docstring)."""
     record: Literal["", "root", "broker", "trader"] = ""
     """Record every input of one node (the first service's root, another of its brokers, or
     its first trader) as trace steps (:attr:`MarketResult.steps`)."""
@@ -199,17 +217,58 @@ def _root(ids: list[bytes], key: bytes) -> bytes:
     return min(ids, key=distance)
 
 
+@dataclass(frozen=True)
+class JoinedOverlay:
+    """A ring built by joins: who is in it, what each node's leaf set and routing hold."""
+
+    seeds: tuple[bytes, ...]
+    views: Mapping[bytes, tuple[bytes, ...]]
+    """Each node's leaf-set members, ascending."""
+    tables: Mapping[bytes, Tables]
+
+    def route(self, origin: bytes, key: bytes) -> tuple[bytes, int]:
+        """Where the nodes' own tables deliver a message for ``key`` sent by ``origin``,
+        and in how many forwards (at most MAX_HOPS)."""
+        current, hops = origin, 0
+        while hops < MAX_HOPS:
+            onward = next_hop_id(self.tables[current], key)
+            if onward is None:
+                break
+            current, hops = onward, hops + 1
+        return current, hops
+
+
+@functools.lru_cache(maxsize=2)
+def joined_overlay(nodes: int, seed: int) -> JoinedOverlay:
+    """The ring of ``nodes`` built by joins for seed ``seed`` (built once per process: the
+    cells of an experiment share it; it is never modified)."""
+    label = f"market/{seed}/overlay"
+    net = OverlayNet(nodes, label=label, probing=False)
+    net.build()
+    tables = {to_bytes(net.ids[i]): net.tables(i) for i in range(nodes)}
+    views = {
+        node: tuple(sorted(ref[3].id for ref in members(t.leaf))) for node, t in tables.items()
+    }
+    seeds = tuple(seed_from_label(f"{label}/n{i}") for i in range(nodes))
+    return JoinedOverlay(seeds, MappingProxyType(views), MappingProxyType(tables))
+
+
 class _Market:
     def __init__(self, config: MarketConfig) -> None:
         self.config = config
         self.params = encode_message(config.params)
-        labels = [f"market/{config.seed}/{i}" for i in range(config.nodes)]
-        self.identities = {}
-        for label in labels:
-            identity = Identity.from_label(label)
-            self.identities[identity.node_id] = identity
+        self.joined = (
+            joined_overlay(config.nodes, config.seed) if config.overlay == "joined" else None
+        )
+        if self.joined is None:
+            identities = [
+                Identity.from_label(f"market/{config.seed}/{i}") for i in range(config.nodes)
+            ]
+        else:
+            identities = [Identity.from_seed(seed) for seed in self.joined.seeds]
+        self.identities = {identity.node_id: identity for identity in identities}
         self.ids = sorted(self.identities)
-        self.views = _ring_views(self.ids)
+        self.views = _ring_views(self.ids) if self.joined is None else dict(self.joined.views)
         rng = stream(config.seed, "market/malicious")
         self.malicious = (
             {node for node in self.ids if chance(rng, config.malicious_ppm)}
@@ -255,10 +314,18 @@ class _Market:
         outputs = self._handle(node_id, at, item)
         for out in self._tamper(node_id, outputs):
             if isinstance(out, RouteOutput):
-                self.result.messages["route"] += 1
-                root = _root(self.ids, out.key)
+                if self.joined is None:
+                    root, hops = _root(self.ids, out.key), 1
+                else:
+                    root, hops = self.joined.route(node_id, out.key)
+                self.result.messages["route"] += hops
                 up = DeliverUpcall(key=out.key, frame=out.frame)
-                self.step(root, at, Upcall(kind="upcall", name="deliver", args=encode_message(up)))
+                try:
+                    self.step(
+                        root, at, Upcall(kind="upcall", name="deliver", args=encode_message(up))
+                    )
+                except PeerMarketError as refused:  # delivered at a node that trades it
+                    self.result.refused[refused.code.code] += 1
                 continue
             kind = open_envelope(out.frame, MESSAGES).envelope.type
             self.result.messages[kind] += 1

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
-from reference.sim.market import BEHAVIOURS, MarketConfig, run_market
+from reference.sim.market import BEHAVIOURS, MarketConfig, OverlayKind, run_market
 
 Progress = Callable[[str, int, int], None]
 
@@ -51,6 +51,8 @@ class AuctionExperiment:
     scale_traders: int = 10_000
     scale_rounds: int = 1
     seed: int = 1
+    overlay: OverlayKind = "joined"
+    """Every cell's overlay: a ring built by joins (``converged``: ideal leaf sets)."""
 
     def overhead_cells(self) -> list[MarketConfig]:
         return [
@@ -62,6 +64,7 @@ class AuctionExperiment:
                 brokers=n,
                 fanout=f,
                 seed=self.seed,
+                overlay=self.overlay,
             )
             for n in self.broker_sizes
             for f in self.fanouts
@@ -84,6 +87,7 @@ class AuctionExperiment:
                             malicious_ppm=share,
                             behaviour=behaviour if share else "honest",
                             seed=self.seed,
+                            overlay=self.overlay,
                         )
                     )
         return cells
@@ -101,6 +105,7 @@ class AuctionExperiment:
                 fanout=2,
                 table=128,
                 seed=self.seed,
+                overlay=self.overlay,
             )
         ]
 
