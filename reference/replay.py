@@ -49,8 +49,9 @@ class Window(NamedTuple):
     """The most entries kept (the node's ``replay_senders``)."""
     size: int
     """How many entries there are."""
-    buckets: Mapping[int, Bucket]
-    """Bucket -> its entries; a bucket without entries is absent."""
+    buckets: MappingProxyType[int, Bucket]
+    """Bucket -> its entries; a bucket without entries is absent. A proxy, not any mapping:
+    every accepted frame copies it, and a proxy's ``|`` copies fast."""
     floors: Mapping[int, int]
     """Bucket -> its floor; a floor of 0 is absent. Changes only on an eviction."""
 
@@ -110,9 +111,8 @@ def admit(window: Window, sender: bytes, seq: int, at: int) -> Window:
             size += 1
     updated = dict(entries)
     updated[sender] = (seq, at)
-    buckets = dict(window.buckets)
-    buckets[key] = MappingProxyType(updated)
-    return Window(window.bound, size, MappingProxyType(buckets), window.floors)
+    buckets = MappingProxyType(window.buckets | {key: MappingProxyType(updated)})
+    return Window(window.bound, size, buckets, window.floors)
 
 
 def victim(window: Window) -> bytes:

@@ -13,6 +13,7 @@ from reference import replay
 from reference.auction.data import (
     AuctionData,
     BrokerData,
+    Held,
     put,
     with_broker,
     with_control,
@@ -30,7 +31,7 @@ def _markers(cls: type, **given: object) -> dict[str, object]:
 
 def test_with_pending_passes_every_other_field_on() -> None:
     before = BrokerData(**_markers(BrokerData))  # type: ignore[arg-type]
-    pending = MappingProxyType({})
+    pending: MappingProxyType[bytes, Held] = MappingProxyType({})
     after = with_pending(before, pending)
     assert after.pending is pending
     for f in fields(BrokerData):

@@ -8,7 +8,7 @@ from types import MappingProxyType
 from reference.auction import book
 from reference.auction.brokers import broker_set
 from reference.auction.context import At, at
-from reference.auction.data import AuctionData, BrokerData, Held, with_broker
+from reference.auction.data import AuctionData, BrokerData, Held, with_broker, with_pending
 from reference.auction.inner import Signed, digest, open_locate, open_offer
 from reference.auction.trader import room_for_service, timer_name
 from reference.effects import Effect, Emit, StartTimer
@@ -256,10 +256,9 @@ def accept_offer(data: AuctionData, payload: object) -> Result:
         digest(event.stim.envelope.body), offer, event.stim.frame, data.self_id, event.now
     )
     broker = _broker(data, event.service)
-    pending = dict(broker.pending)
-    pending[offer.trader] = held
-    broker = replace(broker, pending=MappingProxyType(pending))
-    return with_broker(data, event.service, broker), ()
+    # ``proxy | {...}`` copies the m offers at dict speed; ``dict(proxy)`` walks them one by one.
+    pending = MappingProxyType(broker.pending | {offer.trader: held})
+    return with_broker(data, event.service, with_pending(broker, pending)), ()
 
 
 # -- slots --
