@@ -69,3 +69,41 @@ def test_admit_keeps_the_buckets_a_proxy() -> None:
         window = replay.admit(window, bytes([index % 2, index]) + bytes(14), 1, index)
         assert type(window.buckets) is MappingProxyType
     assert window.size == 4 and sorted(window.buckets) == [0, 1]
+
+
+def test_handle_builds_the_next_node_from_every_field() -> None:
+    """``reference.node.handle`` builds the next :class:`Node` positionally: a field added
+    to it must be added there too (this list fails first, and says where to look)."""
+    from reference.node import Node
+
+    assert [f.name for f in fields(Node)] == [
+        "role",
+        "identity",
+        "state",
+        "now",
+        "next_seq",
+        "window",
+        "timers",
+    ], "Node changed: update the Node(...) call at the end of reference.node.handle"
+
+
+def test_a_step_that_touches_no_timer_keeps_the_timers_mapping() -> None:
+    """Timers are copied only when a step starts, stops or fires one."""
+    from reference.codec import encode_message
+    from reference.envelope import seal
+    from reference.identity import Identity
+    from reference.node import create, handle
+    from reference.roles import ROLES
+    from reference.sim import command
+    from spec.v1.overlay.commands import CreateRingCommand, OverlayParams
+    from spec.v1.trace import Deliver
+    from spec.v1.wire import Ping
+
+    params = encode_message(OverlayParams(x=0, y=0, bootstrap=None, replay_senders=8))
+    node = create(ROLES["overlay"], Identity.from_label("fast/a"), params)
+    node, _ = handle(node, 1, command("create_ring", CreateRingCommand()))
+    assert set(node.timers) == {"probe", "maintain"}  # started: a new mapping
+    peer = Identity.from_label("fast/b")
+    ping = seal(peer, Ping(nonce=b"12345678", sent_at=1), 1)
+    after, _ = handle(node, 2, Deliver(kind="deliver", link=peer.node_id, frame=ping))
+    assert after.timers is node.timers  # a pong starts no timer: the same mapping

@@ -50,6 +50,7 @@ TARGETS: Final[tuple[Target, ...]] = (
     Target("reference/overlay/*.py", "overlay"),
     Target("reference/instances.py", "auction"),
     Target("reference/auction/*.py", "auction"),
+    Target("reference/stack.py", "auction"),
 )
 """What ``make mutate`` mutates: the one place to add a protocol's modules."""
 
