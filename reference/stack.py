@@ -98,17 +98,14 @@ class StackMachine(Generic[A]):
         first = True
         while queue:
             to_application, current = queue.popleft()
+            before = data.overlay.data.tables.leaf
             try:
                 if to_application:
                     after, effects = self.application.step(data.application, current)
                     data = data._replace(application=after)
                 else:
-                    before = data.overlay.data.tables.leaf
                     moved, effects = self.overlay.step(data.overlay, current)
                     data = data._replace(overlay=moved)
-                    queue.extend(
-                        (True, e) for e in _updates(before, moved.data.tables.leaf, stim.now, stim)
-                    )
             except E.EngineError:
                 raise
             except E.PeerMarketError:
@@ -126,6 +123,9 @@ class StackMachine(Generic[A]):
                     queue.append((False, self._downcall(data.identity, stim, effect)))
                 else:
                     out.append(effect)
+            if not to_application:  # the step's own upcalls first, then the leaf set's changes
+                after_leaf = data.overlay.data.tables.leaf
+                queue.extend((True, e) for e in _updates(before, after_leaf, stim.now, stim))
         return MachineState(data.overlay.control, data), tuple(out)
 
     def _for_application(self, event: Event) -> bool:

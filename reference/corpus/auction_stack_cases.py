@@ -32,7 +32,12 @@ from spec.v1.overlay.commands import (
     LookupCommand,
     OverlayParams,
 )
-from spec.v1.overlay.constants import MAX_PENDING_HOPS, MAX_PENDING_LOOKUPS
+from spec.v1.overlay.constants import (
+    HOP_TIMEOUT,
+    MAX_PENDING_HOPS,
+    MAX_PENDING_LOOKUPS,
+    TIMER_HOP_TIMEOUT,
+)
 from spec.v1.overlay.messages import LeafUpdate, Route
 from spec.v1.overlay.refs import NodeRef
 from spec.v1.stack import DeliverUpcall
@@ -283,6 +288,26 @@ def located_on_retry(generator: Generator) -> Trace:
     return case.trace()
 
 
+def own_locate_back(generator: Generator) -> Trace:
+    case = StackCase(
+        generator,
+        "auction/stack/reroute-own-locate-001",
+        "a's locate goes to b, which never acknowledges it: b is declared failed, a is now the "
+        "root and its own locate comes back to it in a deliver, which its auction drops (it "
+        "trades the service); the leaf set's change still reaches the auction after it",
+        ("positive",),
+    )
+    case.command("create_ring", CreateRingCommand(), "a ring of one")
+    case.known("b")
+    service = case.peer("b").node_id  # b is the root while a knows it
+    out = case.command("locate", LocateCommand(service=service, nonce=b"b-silent"), "to b")
+    _expect(case, out, ["Route"])
+    due = case.now + HOP_TIMEOUT
+    out = case.step(FireTimer(kind="timer", name=TIMER_HOP_TIMEOUT), "b never acks", at=due)
+    _expect(case, out, [])
+    return case.trace()
+
+
 def stack_cases(generator: Generator) -> Iterator[Trace]:
     yield payload_before_the_ring(generator)
     yield payload_after_leaving(generator)
@@ -290,3 +315,4 @@ def stack_cases(generator: Generator) -> Iterator[Trace]:
     yield upcall_input(generator)
     yield broker_refusals(generator)
     yield located_on_retry(generator)
+    yield own_locate_back(generator)

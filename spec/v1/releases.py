@@ -32,6 +32,6 @@ RELEASES: Final[tuple[Release, ...]] = (
     Release("1.2.0", "f67841cc6efbe701494b97751415b27acbcc54dc1e27fa4ea93c8db7ea91212a"),
     Release("1.3.0", "58047509f1c9373c8332efb7585df09f4fb82db47c90ee587b3a21cbcd8964f3"),
     Release("1.4.0", "351ad9a25eeded71445ce6027c54e9c5e9cf6be608aa3f0cf720d655f5c7fb8d"),
-    Release("1.5.0", "64183a3b8b84d624daa1d8454d682cd1173d6fb91c4e81c21356a04546f6f758"),
+    Release("1.5.0", "6f133c75bc5c6562cedc5cc284f2853de66b7a03eb16ff6df6fa7f21fc56f05f"),
 )
 """Every release, oldest first; the last is the current :data:`spec.v1.SPEC_VERSION`."""
