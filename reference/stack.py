@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Final, Generic, NamedTuple, TypeVar
+from typing import Final, Generic, NamedTuple, TypeVar
 
 from reference.effects import Effect, RouteDowncall, UpcallEffect
 from reference.engine import Event, MachineState, Stepper
@@ -34,7 +34,7 @@ from reference.node import INNER_SEQ, Node, ProtocolRole, Stimulus
 from reference.overlay import role as overlay_role
 from reference.overlay.carrier import ROUTABLE, FrameCarrier
 from reference.overlay.data import OverlayData
-from reference.overlay.leafset import members
+from reference.overlay.leafset import LeafSet, members
 from spec.v1 import errors as E
 from spec.v1.base import WireModel
 from spec.v1.machine import MachineTable
@@ -95,25 +95,22 @@ class StackMachine(Generic[A]):
         assert isinstance(stim, Stimulus)
         queue: deque[tuple[bool, Event]] = deque([(self._for_application(event), event)])
         out: list[Effect] = []
-        first = True
         while queue:
             to_application, current = queue.popleft()
-            before = data.overlay.data.tables.leaf
             try:
                 if to_application:
                     after, effects = self.application.step(data.application, current)
                     data = data._replace(application=after)
                 else:
+                    before = data.overlay.data.tables.leaf
                     moved, effects = self.overlay.step(data.overlay, current)
                     data = data._replace(overlay=moved)
             except E.EngineError:
                 raise
             except E.PeerMarketError:
-                if first:
+                if current is event:  # the input itself: refused, nothing changes
                     raise
                 continue  # a caused event its machine refuses changes nothing
-            finally:
-                first = False
             for effect in effects:
                 if isinstance(effect, UpcallEffect):
                     assert isinstance(effect.args, WireModel)
@@ -124,8 +121,7 @@ class StackMachine(Generic[A]):
                 else:
                     out.append(effect)
             if not to_application:  # the step's own upcalls first, then the leaf set's changes
-                after_leaf = data.overlay.data.tables.leaf
-                queue.extend((True, e) for e in _updates(before, after_leaf, stim.now, stim))
+                queue.extend((True, e) for e in _updates(before, moved.data.tables.leaf, stim))
         return MachineState(data.overlay.control, data), tuple(out)
 
     def _for_application(self, event: Event) -> bool:
@@ -150,7 +146,7 @@ class StackMachine(Generic[A]):
         )
 
 
-def _updates(before: Any, after: Any, now: int, stim: Stimulus) -> list[Event]:
+def _updates(before: LeafSet, after: LeafSet, stim: Stimulus) -> list[Event]:
     """``update`` upcalls for a leaf-set change: leavers, then joiners, each by id."""
     if before is after:
         return []
@@ -161,7 +157,7 @@ def _updates(before: Any, after: Any, now: int, stim: Stimulus) -> list[Event]:
     return [
         Event(
             "upcall:update",
-            Stimulus(now, stim.self_id, args=UpdateUpcall(node=node, joined=joined)),
+            Stimulus(stim.now, stim.self_id, args=UpdateUpcall(node=node, joined=joined)),
         )
         for node, joined in changes
     ]

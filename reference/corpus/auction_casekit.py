@@ -14,7 +14,7 @@ timeout of 30. The service :data:`SERVICE` is chosen so that ``a`` and the
 brokers ``b``, ``c``, ``d`` are its broker set once ``a`` knows them.
 """
 
-from typing import Final
+from typing import Final, TypeVar
 
 from reference import cbor
 from reference.auction.data import AuctionData
@@ -31,7 +31,7 @@ from reference.corpus.casekit import (
 )
 from reference.envelope import open_envelope, seal_envelope
 from reference.identity import Identity, seed_from_label
-from reference.node import Node
+from reference.node import Node, ProtocolRole
 from spec.v1 import errors as E
 from spec.v1.auction.commands import AuctionParams
 from spec.v1.auction.constants import TIMER_LOCATE, TIMER_SLOT
@@ -41,6 +41,9 @@ from spec.v1.envelope import MAX_REPLAY_SENDERS, Envelope
 from spec.v1.registry import MESSAGES
 from spec.v1.stack import DeliverUpcall, ForwardUpcall, UpdateUpcall
 from spec.v1.trace import Emitted, FireTimer, Generator, Output, Tag, Upcall
+
+D = TypeVar("D")
+"""The protocol data of the node a case drives."""
 
 NODE: Final = "a"
 NODE_SEED: Final = seed_from_label("auction/a")
@@ -75,6 +78,7 @@ __all__ = [
     "AuctionCase",
     "CaseError",
     "Peer",
+    "PeerCase",
     "identity",
     "locate_timer",
     "slot_timer",
@@ -127,7 +131,43 @@ class Peer(SealingPeer):
         return seal_envelope(self.identity, body, self.seq)
 
 
-class AuctionCase(CaseRecorder[AuctionData]):
+class PeerCase(CaseRecorder[D]):
+    """A case whose peers are auction :class:`Peer` objects, one per name (so a peer's
+    sequence numbers run on across the case): the auction alone's and the whole stack's."""
+
+    def __init__(
+        self,
+        generator: Generator,
+        case_id: str,
+        description: str,
+        tags: tuple[Tag, ...],
+        flags: tuple[str, ...],
+        *,
+        role: ProtocolRole[D],
+        seed: bytes,
+        params: bytes,
+    ) -> None:
+        super().__init__(
+            generator, case_id, description, tags, flags, role=role, seed=seed, params=params
+        )
+        self._remotes: dict[str, Peer] = {}
+
+    def peer(self, name: str) -> Peer:
+        """The peer ``name`` (one object per case, so its sequence numbers run on)."""
+        found = self._remotes.get(name)
+        if found is None:
+            found = self._remotes[name] = Peer(name)
+            self._peers[name] = found.node_id
+        return found
+
+    def send(
+        self, sender: str, body: WireModel, note: str, **kwargs: object
+    ) -> tuple[Emitted, ...]:
+        """``sender`` seals ``body`` (its next sequence number) and delivers it to ``a``."""
+        return self.deliver(self.peer(sender).frame(body), sender, note, **kwargs)  # type: ignore[arg-type]
+
+
+class AuctionCase(PeerCase[AuctionData]):
     """Records the steps of one case against a fresh auction node ``a``."""
 
     def __init__(
@@ -150,25 +190,10 @@ class AuctionCase(CaseRecorder[AuctionData]):
             seed=NODE_SEED,
             params=encode_message(params),
         )
-        self._remotes: dict[str, Peer] = {}
 
     @property
     def node(self) -> Node[AuctionData]:
         return self._node
-
-    def peer(self, name: str) -> Peer:
-        """The peer ``name`` (one object per case, so its sequence numbers run on)."""
-        found = self._remotes.get(name)
-        if found is None:
-            found = self._remotes[name] = Peer(name)
-            self._peers[name] = found.node_id
-        return found
-
-    def send(
-        self, sender: str, body: WireModel, note: str, **kwargs: object
-    ) -> tuple[Emitted, ...]:
-        """``sender`` seals ``body`` (its next sequence number) and delivers it to ``a``."""
-        return self.deliver(self.peer(sender).frame(body), sender, note, **kwargs)  # type: ignore[arg-type]
 
     def app(
         self,

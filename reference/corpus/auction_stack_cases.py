@@ -15,15 +15,14 @@ from typing import Final
 
 from reference.auction.stack import ROLE
 from reference.codec import encode_message
-from reference.corpus.auction_casekit import PARAMS, Peer, body_of, locate_timer
-from reference.corpus.casekit import ATTACK, CaseError, CaseRecorder, command_input
+from reference.corpus.auction_casekit import PARAMS, Peer, PeerCase, body_of, locate_timer
+from reference.corpus.casekit import ATTACK, CaseError, command_input
 from reference.identity import seed_from_label
 from reference.stack import StackData
 from spec.v1 import errors as E
 from spec.v1.auction.commands import LocateCommand
 from spec.v1.auction.messages import BrokerSet, Candidate, Candidates, Locate, Takeover
 from spec.v1.auction.stack import AuctionStackParams
-from spec.v1.base import WireModel
 from spec.v1.envelope import MAX_REPLAY_SENDERS
 from spec.v1.overlay.commands import (
     CreateRingCommand,
@@ -41,7 +40,7 @@ from spec.v1.overlay.constants import (
 from spec.v1.overlay.messages import LeafUpdate, Route
 from spec.v1.overlay.refs import NodeRef
 from spec.v1.stack import DeliverUpcall
-from spec.v1.trace import FireTimer, Generator, Output, Tag, Trace, Upcall
+from spec.v1.trace import Emitted, FireTimer, Generator, Tag, Trace, Upcall
 
 NODE_SEED: Final = seed_from_label("auction/a")
 """Node ``a`` has the identity of the auction cases' node ``a``."""
@@ -52,7 +51,7 @@ def _params(bootstrap: NodeRef | None = None) -> bytes:
     return encode_message(AuctionStackParams(overlay=overlay, auction=PARAMS))
 
 
-class StackCase(CaseRecorder[StackData[object]]):
+class StackCase(PeerCase[StackData[object]]):
     """Records the steps of one case against a fresh whole-stack node ``a``."""
 
     def __init__(
@@ -75,37 +74,26 @@ class StackCase(CaseRecorder[StackData[object]]):
             seed=NODE_SEED,
             params=_params(bootstrap),
         )
-        self._remotes: dict[str, Peer] = {}
-
-    def peer(self, name: str) -> Peer:
-        found = self._remotes.get(name)
-        if found is None:
-            found = self._remotes[name] = Peer(name)
-            self._peers[name] = found.node_id
-        return found
 
     def ref(self, name: str) -> NodeRef:
         """Peer ``name``'s overlay reference (at 20, 20)."""
         return NodeRef(id=self.peer(name).node_id, x=20, y=20)
 
-    def send(self, sender: str, body: WireModel, note: str, **kwargs: object) -> tuple[Output, ...]:
-        return self.deliver(self.peer(sender).frame(body), sender, note, **kwargs)  # type: ignore[arg-type]
-
     def known(self, name: str) -> None:
         """Peer ``name`` tells ``a`` its (empty) leaf set: ``a`` takes it into its own."""
         self.send(name, LeafUpdate(node=self.ref(name), leaf=()), f"{name} makes itself known")
 
-    def routed(self, sender: str, key: bytes, inner: bytes, note: str) -> tuple[Output, ...]:
+    def routed(self, sender: str, key: bytes, inner: bytes, note: str) -> tuple[Emitted, ...]:
         """``sender`` hands ``a`` a ``route`` (one hop so far) carrying ``inner``."""
         route = Route(key=key, hops=1, token=1, frame=inner)
         return self.send(sender, route, note)
 
 
-def _kinds(outputs: tuple[Output, ...]) -> list[str]:
+def _kinds(outputs: tuple[Emitted, ...]) -> list[str]:
     return [body_of(o.frame).__class__.__name__ for o in outputs]
 
 
-def _expect(case: StackCase, outputs: tuple[Output, ...], wanted: list[str]) -> None:
+def _expect(case: StackCase, outputs: tuple[Emitted, ...], wanted: list[str]) -> None:
     got = _kinds(outputs)
     if got != wanted:
         raise CaseError(f"{case.case_id}: emitted {got}, meant {wanted}")
