@@ -10,7 +10,8 @@ below is one of two (``MarketConfig.overlay``):
   (what Pastry's leaf set is once joins have settled), a routed ``locate``
   reaches the id numerically closest to its key and counts as one message;
 - ``joined``: a ring of the same size built by joins on the overlay's own
-  reference (:class:`reference.sim.overlay.OverlayNet`, the body runtime):
+  reference (:class:`reference.sim.overlay.OverlayNet`, the body runtime, no
+  probing: no node fails in these markets):
   each node's view is its leaf set as the joins left it, and a ``locate``
   follows the nodes' own routing tables hop by hop to whichever node they
   deliver it at, each hop one ``route`` message.
