@@ -9,6 +9,7 @@ from reference.auction import role as auction
 from reference.auction import stack as auction_stack
 from reference.node import ProtocolRole
 from reference.overlay import role as overlay
+from reference.sla import role as sla
 
 ROLES: Final[Mapping[str, ProtocolRole[Any]]] = MappingProxyType(
     {
@@ -16,5 +17,6 @@ ROLES: Final[Mapping[str, ProtocolRole[Any]]] = MappingProxyType(
         overlay.ROLE.protocol: overlay.ROLE,
         auction.ROLE.protocol: auction.ROLE,
         auction_stack.ROLE.protocol: auction_stack.ROLE,
+        sla.ROLE.protocol: sla.ROLE,
     }
 )

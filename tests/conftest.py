@@ -70,3 +70,31 @@ def traces() -> list[Trace]:
 def corpus(tmp_path_factory: pytest.TempPathFactory, traces: list[Trace]) -> Path:
     """``traces`` written as a corpus directory, once per test module."""
     return kit.write_corpus(tmp_path_factory.mktemp("corpus"), traces)
+
+
+_BUILT: dict[tuple[int, ...], Any] = {}
+
+
+@pytest.fixture
+def corpus_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``corpus generate`` builds the corpus once per test process, not once per test.
+
+    For tests of what the command does with a built corpus (writing it, checking a
+    directory against it, choosing paths). Building it is what
+    ``test_check_passes_on_the_checked_in_corpus`` and ``test_generation_is_deterministic``
+    test, uncached; a generator list other than the registry's is never cached.
+    """
+    from conformance import tracefile
+    from reference.corpus import registry
+
+    real = tracefile.build_corpus
+
+    def cached(generators: Any) -> Any:
+        if tuple(generators) != tuple(registry.GENERATORS):
+            return real(generators)
+        key = tuple(id(generator) for generator in generators)
+        if key not in _BUILT:
+            _BUILT[key] = real(generators)
+        return _BUILT[key]
+
+    monkeypatch.setattr(tracefile, "build_corpus", cached)

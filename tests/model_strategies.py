@@ -50,7 +50,44 @@ def _one_window(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {**kwargs, "auction": kwargs["auction"].model_copy(update={"replay_senders": senders})}
 
 
-_ALIGN: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {"AuctionStackParams": _one_window}
+def _by_metric(items: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Bounds or guarantees ascending by metric, one per metric."""
+    return tuple(sorted({item.metric: item for item in items}.values(), key=lambda b: b.metric))
+
+
+def _offer(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {**kwargs, "bounds": _by_metric(kwargs["bounds"])}
+
+
+def _period_and_price(kwargs: dict[str, Any], price: str) -> dict[str, Any]:
+    """SLA terms: guarantees by metric, start <= end, price * units within 2^63 - 1."""
+    start, end = sorted((kwargs["start"], kwargs["end"]))
+    most = (2**63 - 1) // kwargs["units"]
+    return {
+        **kwargs,
+        "guarantees": _by_metric(kwargs["guarantees"]),
+        "start": start,
+        "end": end,
+        price: min(kwargs[price], most),
+    }
+
+
+def _requirements(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return _period_and_price(kwargs, "max_price")
+
+
+def _terms(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Also: the negotiation id begins with the consumer."""
+    aligned = _period_and_price(kwargs, "unit_price")
+    return {**aligned, "neg": kwargs["consumer"] + kwargs["neg"][16:]}
+
+
+_ALIGN: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "AuctionStackParams": _one_window,
+    "OfferService": _offer,
+    "Requirements": _requirements,
+    "Terms": _terms,
+}
 """Models whose validator ties fields together: how to make a draw agree before building."""
 
 

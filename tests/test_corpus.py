@@ -64,6 +64,7 @@ def test_check_passes_on_the_checked_in_corpus() -> None:
     assert "byte for byte" in result.output
 
 
+@pytest.mark.usefixtures("corpus_built_once")
 def test_check_fails_naming_a_file_with_one_changed_byte(corpus_copy: Path) -> None:
     victim = corpus_copy / "wire" / "auth" / "wrong-key-001.cbor"
     data = bytearray(victim.read_bytes())
@@ -76,6 +77,7 @@ def test_check_fails_naming_a_file_with_one_changed_byte(corpus_copy: Path) -> N
     assert "0 missing, 0 extra, 1 differing" in result.output
 
 
+@pytest.mark.usefixtures("corpus_built_once")
 def test_check_fails_naming_an_extra_file(corpus_copy: Path) -> None:
     extra = corpus_copy / "wire" / "codec" / "not-generated-001.cbor"
     shutil.copy(corpus_copy / "wire" / "codec" / "empty-frame-001.cbor", extra)
@@ -86,6 +88,7 @@ def test_check_fails_naming_an_extra_file(corpus_copy: Path) -> None:
     assert "0 missing, 1 extra, 0 differing" in result.output
 
 
+@pytest.mark.usefixtures("corpus_built_once")
 def test_check_fails_naming_a_missing_file(corpus_copy: Path) -> None:
     gone = corpus_copy / "wire" / "ping" / "answer-001.cbor"
     gone.unlink()
@@ -96,6 +99,7 @@ def test_check_fails_naming_a_missing_file(corpus_copy: Path) -> None:
     assert "1 missing, 0 extra, 0 differing" in result.output
 
 
+@pytest.mark.usefixtures("corpus_built_once")
 def test_check_fails_on_a_changed_manifest(corpus_copy: Path) -> None:
     manifest = corpus_copy / tracefile.MANIFEST_NAME
     manifest.write_text(manifest.read_text("utf-8").replace('"wire-codec"', '"wire-codex"'))
@@ -104,6 +108,7 @@ def test_check_fails_on_a_changed_manifest(corpus_copy: Path) -> None:
     assert str(manifest) in result.output
 
 
+@pytest.mark.usefixtures("corpus_built_once")
 def test_check_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "empty"
     result = generate("--check", "--out", str(out))
@@ -111,6 +116,7 @@ def test_check_writes_nothing(tmp_path: Path) -> None:
     assert not out.exists()
 
 
+@pytest.mark.usefixtures("corpus_built_once")
 def test_generate_writes_the_corpus_and_removes_only_stale_trace_files(tmp_path: Path) -> None:
     out = tmp_path / "v1"
     stale = out / "wire" / "old" / "gone-001.cbor"

@@ -124,6 +124,8 @@ MACHINE_PATHS = [
     "spec.v1.overlay.TABLE",
     "spec.v1.auction.table.NODE_TABLE",
     "spec.v1.auction.table.SERVICE_TABLE",
+    "spec.v1.sla.table.NODE_TABLE",
+    "spec.v1.sla.table.AGREEMENT_TABLE",
 ]
 
 

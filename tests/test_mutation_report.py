@@ -227,8 +227,9 @@ def test_targets_cover_existing_modules() -> None:
         "reference/node.py",
         "reference/overlay/ring.py",
         "reference/auction/book.py",
+        "reference/sla/matching.py",
         "reference/instances.py",
     } <= paths
     assert all(protocol_of(m.path) == m.protocol for m in modules)
     assert protocol_of("reference/driver.py") is None
-    assert {t.protocol for t in TARGETS} == {"wire", "overlay", "auction"}
+    assert {t.protocol for t in TARGETS} == {"wire", "overlay", "auction", "sla"}

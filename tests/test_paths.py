@@ -66,6 +66,7 @@ def test_outside_a_source_tree_outputs_default_to_the_current_directory(installe
     assert paths.schemas_output(check=True) == paths.installed_schemas()
 
 
+@pytest.mark.usefixtures("corpus_built_once")
 def test_spec_export_and_corpus_generate_write_into_the_current_directory(
     installed: Path,
 ) -> None:
@@ -94,6 +95,7 @@ def test_spec_export_removes_only_stale_generated_files(installed: Path) -> None
     assert "removed" in result.output and "gone.schema.json" in result.output
 
 
+@pytest.mark.usefixtures("corpus_built_once")
 def test_check_without_out_reads_the_installed_files_and_writes_nothing(installed: Path) -> None:
     before = snapshot()
     result = CliRunner().invoke(main, ["spec", "export", "--check"])

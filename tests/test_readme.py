@@ -42,7 +42,7 @@ def test_status_marks_exactly_the_protocols_with_tables_implemented_or_in_progre
     assert set(status.values()) <= {"implemented", "in progress", "planned"}, status
     started = {p for p, s in status.items() if s in ("implemented", "in progress")}
     assert started == set(TABLES)
-    assert {"sla", "insurance"} <= {p for p, s in status.items() if s == "planned"}
+    assert {"insurance"} <= {p for p, s in status.items() if s == "planned"}
 
 
 def test_every_command_is_shown_and_every_shown_command_exists() -> None:

@@ -275,9 +275,13 @@ def _valid_params(protocol: str) -> dict[str, object]:
         "slot_ticks": 10,
         "locate_timeout": 30,
     }
-    return {"wire": {}, "overlay": {"x": 0, "y": 0, "bootstrap": None}, "auction": auction}[
-        protocol
-    ]
+    sla = {"max_rounds": 3, "max_deadline": 100, "max_open": 4}
+    return {
+        "wire": {},
+        "overlay": {"x": 0, "y": 0, "bootstrap": None},
+        "auction": auction,
+        "sla": sla,
+    }[protocol]
 
 
 def test_a_frame_the_machine_refuses_evicts_nothing() -> None:

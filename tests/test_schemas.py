@@ -15,7 +15,7 @@ import sys
 import typing
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 import pycddl
 import pytest
@@ -281,6 +281,19 @@ def test_instances_pass_both_schemas(model: type[WireModel], data: st.DataObject
     _cddl(_rule(model)).validate_cbor(encode_message(message))
 
 
+_RELABELS: Final = {
+    key: tuple(
+        other
+        for other in MESSAGES
+        if other[0] == key[0] or other == min(k for k in MESSAGES if k[0] == other[0])
+    )
+    for key in MESSAGES
+}
+"""What each message's envelope is relabelled as: every other type of its own protocol and one
+type of each other protocol (a rule names its protocol and type as literals, so one other
+protocol tells as much as all of its types, and the test stays linear in the message count)."""
+
+
 @pytest.mark.parametrize("key", sorted(MESSAGES), ids="/".join)
 @given(data=st.data())
 def test_sealed_frames_pass_their_envelope_rule(key: tuple[str, str], data: st.DataObject) -> None:
@@ -289,7 +302,7 @@ def test_sealed_frames_pass_their_envelope_rule(key: tuple[str, str], data: st.D
     assert _cddl_accepts("envelope", frame)
     assert _cddl_accepts(envelope_rule_name(key), frame)
     envelope = dict(to_value(decode_message(Envelope, frame)))
-    for other in MESSAGES:
+    for other in _RELABELS[key]:
         if other != key:
             relabelled = {**envelope, "protocol": other[0], "type": other[1]}
             assert not _cddl_accepts(envelope_rule_name(key), cbor.encode(relabelled))

@@ -51,6 +51,7 @@ TARGETS: Final[tuple[Target, ...]] = (
     Target("reference/instances.py", "auction"),
     Target("reference/auction/*.py", "auction"),
     Target("reference/stack.py", "auction"),
+    Target("reference/sla/*.py", "sla"),
 )
 """What ``make mutate`` mutates: the one place to add a protocol's modules."""
 

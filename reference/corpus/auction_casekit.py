@@ -100,8 +100,8 @@ def locate_timer(service: bytes = SERVICE) -> str:
 class Peer(SealingPeer):
     """A remote identity that seals its own messages, and its offers."""
 
-    def __init__(self, name: str) -> None:
-        super().__init__(name, identity(name))
+    def __init__(self, name: str, label: str = "auction") -> None:
+        super().__init__(name, Identity.from_label(f"{label}/{name}"))
 
     def offer(
         self,
@@ -132,8 +132,8 @@ class Peer(SealingPeer):
 
 
 class PeerCase(CaseRecorder[D]):
-    """A case whose peers are auction :class:`Peer` objects, one per name (so a peer's
-    sequence numbers run on across the case): the auction alone's and the whole stack's."""
+    """A case whose peers are :class:`Peer` objects, one per name (so a peer's sequence
+    numbers run on across the case): the auction alone's, the whole stack's and the SLA's."""
 
     def __init__(
         self,
@@ -146,17 +146,20 @@ class PeerCase(CaseRecorder[D]):
         role: ProtocolRole[D],
         seed: bytes,
         params: bytes,
+        label: str = "auction",
     ) -> None:
         super().__init__(
             generator, case_id, description, tags, flags, role=role, seed=seed, params=params
         )
         self._remotes: dict[str, Peer] = {}
+        self._label = label
+        """Peers are the identities ``seed_from_label("<label>/<name>")``."""
 
     def peer(self, name: str) -> Peer:
         """The peer ``name`` (one object per case, so its sequence numbers run on)."""
         found = self._remotes.get(name)
         if found is None:
-            found = self._remotes[name] = Peer(name)
+            found = self._remotes[name] = Peer(name, self._label)
             self._peers[name] = found.node_id
         return found
 
@@ -165,6 +168,21 @@ class PeerCase(CaseRecorder[D]):
     ) -> tuple[Emitted, ...]:
         """``sender`` seals ``body`` (its next sequence number) and delivers it to ``a``."""
         return self.deliver(self.peer(sender).frame(body), sender, note, **kwargs)  # type: ignore[arg-type]
+
+    def timer(
+        self,
+        name: str,
+        note: str,
+        *,
+        at: int | None = None,
+        error: E.ErrorCode | None = None,
+    ) -> tuple[Emitted, ...]:
+        """Fire timer ``name`` (at its due tick unless ``at`` is given)."""
+        due = self._node.timers.get(name)
+        when = at if at is not None else due
+        if when is None:
+            raise CaseError(f"{self.case_id}: timer {name!r} is not running")
+        return self.record(FireTimer(kind="timer", name=name), note, at=when, error=error)
 
 
 class AuctionCase(PeerCase[AuctionData]):
@@ -250,21 +268,6 @@ class AuctionCase(PeerCase[AuctionData]):
     ) -> tuple[Emitted, ...]:
         args = ForwardUpcall(key=key, frame=frame, next_hop=self.peer(next_hop).node_id)
         return self.upcall("forward", args, note)
-
-    def timer(
-        self,
-        name: str,
-        note: str,
-        *,
-        at: int | None = None,
-        error: E.ErrorCode | None = None,
-    ) -> tuple[Emitted, ...]:
-        """Fire timer ``name`` (at its due tick unless ``at`` is given)."""
-        due = self._node.timers.get(name)
-        when = at if at is not None else due
-        if when is None:
-            raise CaseError(f"{self.case_id}: timer {name!r} is not running")
-        return self.record(FireTimer(kind="timer", name=name), note, at=when, error=error)
 
 
 def flip_signature(frame: bytes) -> bytes:

@@ -209,6 +209,60 @@ AUCTION_OUTSIDER: Final = _code(
     "Only the brokers of a service take part in its global match.",
 )
 
+# -- sla: a well-formed, authentic SLA message or command the negotiation's rules refuse --
+SLA_NOT_PARTY: Final = _code(
+    "sla.not_party",
+    "A negotiation input from, or towards, a node that is not its other party.",
+    "A negotiation has two parties: its id begins with the consumer's node id, and only the "
+    "provider it was opened with answers it; a node never negotiates with itself.",
+)
+SLA_BAD_DEADLINE: Final = _code(
+    "sla.bad_deadline",
+    "A negotiation's deadline is in the past, too far ahead, or changed by a counter-offer.",
+    "A first cfp's deadline lies in [now, now + max_deadline]; every later cfp of the "
+    "negotiation carries the same deadline.",
+)
+SLA_DEADLINE_PASSED: Final = _code(
+    "sla.deadline_passed",
+    "A negotiation input after the negotiation's deadline.",
+    "Every input of an open negotiation but its deadline timer is refused once now > deadline.",
+)
+SLA_TOO_MANY: Final = _code(
+    "sla.too_many",
+    "The node holds as many negotiations (or offers services) as it may.",
+    "A node holds at most max_open negotiations and agreements and offers at most 64 services; "
+    "it refuses new ones rather than drop any it holds.",
+)
+SLA_BAD_ROUND: Final = _code(
+    "sla.bad_round",
+    "A negotiation message for another round than the one it must be.",
+    "A first cfp is round 1, a counter-offer the current round + 1; answers and rejections "
+    "name the current round.",
+)
+SLA_ROUND_LIMIT: Final = _code(
+    "sla.round_limit",
+    "A counter-offer beyond the market's last round.",
+    "A negotiation has at most max_rounds rounds; round max_rounds gets no counter-offer.",
+)
+SLA_WRONG_SIGNER: Final = _code(
+    "sla.wrong_signer",
+    "An SLA frame signed by another key than the party it names.",
+    "The terms MUST be signed by their provider and the acceptance by its consumer, each the "
+    "negotiation's own party.",
+)
+SLA_ALTERED_SLA: Final = _code(
+    "sla.altered_sla",
+    "Terms that are not the ones negotiated, or an SLA that is not the one accepted.",
+    "A proposal's terms repeat the round's requirements (a unit price at most max_price); the "
+    "agreement's frames are byte for byte the offer accepted and the acceptance sent.",
+)
+SLA_UNKNOWN_OFFER: Final = _code(
+    "sla.unknown_offer",
+    "An acceptance of an offer the provider never made or no longer stands by.",
+    "Only the provider's current offer, the terms of its latest proposal in the current "
+    "round, can be accepted.",
+)
+
 # -- engine: the implementation broke its own table (a bug, never the peer's fault) --
 ENGINE_ILLEGAL_EMIT: Final = _code(
     "engine.illegal_emit",

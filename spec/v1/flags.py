@@ -246,6 +246,52 @@ FLAGS: Final[tuple[Flag, ...]] = (
         "Candidates from a node outside the broker set, which would let anyone inject offers "
         "into the global match.",
     ),
+    _flag(
+        "NotParty",
+        "auth_bypass",
+        "A negotiation message from a third node, or a cfp in another consumer's name: only "
+        "the two parties of a negotiation move it.",
+    ),
+    _flag(
+        "LateNegotiation",
+        "protocol",
+        "A negotiation message after the deadline both parties agreed on, or a deadline out of "
+        "range: a late answer must not bind anyone.",
+    ),
+    _flag(
+        "WrongRound",
+        "protocol",
+        "A cfp, proposal or rejection for another round than the current one (a replayed or "
+        "skipped round).",
+    ),
+    _flag(
+        "RoundLimit",
+        "resource",
+        "A counter-offer beyond max_rounds: an endless negotiation holds the provider's state.",
+    ),
+    _flag(
+        "NegotiationFlood",
+        "resource",
+        "More negotiations than a node holds (max_open), or more than 64 offered services: it "
+        "must refuse the new ones, never drop what it holds.",
+    ),
+    _flag(
+        "PhantomOffer",
+        "protocol",
+        "An acceptance of an offer that was never made, or of one the provider withdrew by "
+        "answering a later round.",
+    ),
+    _flag(
+        "AlteredSla",
+        "auth_bypass",
+        "Terms or an SLA that differ from what was negotiated: another price, period or "
+        "guarantee than the one both parties signed.",
+    ),
+    _flag(
+        "WrongSigner",
+        "auth_bypass",
+        "An SLA frame validly signed, but by another key than the party it names.",
+    ),
 )
 
 BY_NAME: Final[dict[str, Flag]] = {flag.name: flag for flag in FLAGS}

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from spec.v1 import auction, driver, overlay, stack, wire
+from spec.v1 import auction, driver, overlay, sla, stack, wire
 from spec.v1.auction import stack as auction_stack
 from spec.v1.base import WireModel
 from spec.v1.envelope import Envelope
@@ -18,6 +18,7 @@ MESSAGES: Final[Mapping[tuple[str, str], type[WireModel]]] = MappingProxyType(
         (wire.PROTOCOL, "pong"): wire.Pong,
         **{(overlay.PROTOCOL, name): model for name, model in overlay.MESSAGE_TYPES.items()},
         **{(auction.PROTOCOL, name): model for name, model in auction.MESSAGE_TYPES.items()},
+        **{(sla.PROTOCOL, name): model for name, model in sla.MESSAGE_TYPES.items()},
     }
 )
 """Every message type of v1, keyed by (protocol, type)."""
@@ -47,6 +48,7 @@ COMMANDS: Final[Mapping[tuple[str, str], type[WireModel]]] = MappingProxyType(
         (wire.PROTOCOL, "ping"): wire.PingCommand,
         **{(overlay.PROTOCOL, name): model for name, model in overlay.COMMAND_TYPES.items()},
         **{(auction.PROTOCOL, name): model for name, model in auction.COMMAND_TYPES.items()},
+        **{(sla.PROTOCOL, name): model for name, model in sla.COMMAND_TYPES.items()},
     }
 )
 """Every local command of v1 (inputs from a node's own application), keyed by (protocol, name)."""
@@ -57,6 +59,7 @@ PARAMS: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
         overlay.PROTOCOL: overlay.OverlayParams,
         auction.PROTOCOL: auction.AuctionParams,
         auction_stack.PROTOCOL: auction_stack.AuctionStackParams,
+        sla.PROTOCOL: sla.SlaParams,
     }
 )
 """Each protocol's node-parameter model (``create_node`` carries its CBOR)."""
@@ -67,6 +70,7 @@ OBSERVABLE: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
         overlay.PROTOCOL: overlay.OverlayState,
         auction.PROTOCOL: auction.AuctionState,
         auction_stack.PROTOCOL: auction_stack.AuctionStackState,
+        sla.PROTOCOL: sla.SlaState,
     }
 )
 """Each protocol's normative observable state model (what traces may check)."""
@@ -76,6 +80,7 @@ TABLES: Final[Mapping[str, tuple[MachineTable, ...]]] = MappingProxyType(
         wire.PROTOCOL: (wire.TABLE,),
         overlay.PROTOCOL: (overlay.TABLE,),
         auction.PROTOCOL: auction.TABLES,
+        sla.PROTOCOL: sla.TABLES,
     }
 )
 """Each protocol's machines (most have one). Conformance coverage counts their rows; a

@@ -1,0 +1,151 @@
+"""The case builder of the hand-written ``sla`` cases: one SLA node ``a`` and its peers.
+
+Node ``a`` (seed ``seed_from_label("sla/a")``) is the consumer in some cases and
+the provider in others. Peers are identities from ``seed_from_label("sla/<name>")``
+that seal their own messages (link envelopes with consecutive sequence numbers)
+and their inner frames (``terms``, ``acceptance``: sequence number 0), so every
+frame comes from the reference's own sealing code.
+
+The market of the corpus (:data:`PARAMS`): three rounds, a deadline at most 100
+ticks ahead, at most 4 negotiations per node. :data:`SERVICE` is a video
+stream priced 10 a unit with latency at most 40 ms and throughput at least
+800 kbit/s (:data:`OFFER`).
+"""
+
+from typing import Final
+
+from reference.codec import encode_message
+from reference.corpus.auction_casekit import PeerCase
+from reference.corpus.casekit import ATTACK, EDGE, CaseError
+from reference.identity import seed_from_label
+from reference.sla.context import timer_name
+from reference.sla.data import SlaData
+from reference.sla.frames import digest
+from reference.sla.role import ROLE
+from spec.v1.envelope import MAX_REPLAY_SENDERS
+from spec.v1.sla.commands import OfferService, SlaParams
+from spec.v1.sla.messages import Acceptance, Bound, Guarantee, Requirements, Terms
+from spec.v1.trace import Generator, Tag
+
+NODE_SEED: Final = seed_from_label("sla/a")
+
+PARAMS: Final = SlaParams(
+    max_rounds=3, max_deadline=100, max_open=4, replay_senders=MAX_REPLAY_SENDERS
+)
+"""The market of every case unless it says otherwise."""
+
+SERVICE: Final = bytes.fromhex("5a" * 16)
+"""The service negotiated in the cases."""
+OTHER_SERVICE: Final = bytes.fromhex("a5" * 16)
+"""A service nobody offers."""
+
+LATENCY: Final = Bound(metric="latency", unit="ms", op="le", bound=40)
+THROUGHPUT: Final = Bound(metric="throughput", unit="kbit/s", op="ge", bound=800)
+
+OFFER: Final = OfferService(
+    service=SERVICE, unit_price=10, max_units=100, bounds=(LATENCY, THROUGHPUT)
+)
+"""What a provider offers: 10 a unit, at most 100 units, latency <= 40 ms, throughput >=
+800 kbit/s."""
+
+NONCE: Final = b"nonce-01"
+
+
+def guarantee(bound: Bound, value: int, window: int = 3) -> Guarantee:
+    return Guarantee(metric=bound.metric, unit=bound.unit, op=bound.op, bound=value, window=window)
+
+
+WANTED: Final = Requirements(
+    service=SERVICE,
+    units=20,
+    max_price=12,
+    guarantees=(guarantee(LATENCY, 50), guarantee(THROUGHPUT, 500)),
+    start=40,
+    end=90,
+)
+"""A consumer's requirements that :data:`OFFER` meets (at 10 a unit)."""
+
+__all__ = [
+    "ATTACK",
+    "EDGE",
+    "LATENCY",
+    "NONCE",
+    "OFFER",
+    "OTHER_SERVICE",
+    "PARAMS",
+    "SERVICE",
+    "THROUGHPUT",
+    "WANTED",
+    "CaseError",
+    "SlaCase",
+    "guarantee",
+]
+
+
+class SlaCase(PeerCase[SlaData]):
+    """Records the steps of one case against a fresh SLA node ``a``."""
+
+    def __init__(
+        self,
+        generator: Generator,
+        case_id: str,
+        description: str,
+        tags: tuple[Tag, ...],
+        flags: tuple[str, ...] = (),
+        *,
+        params: SlaParams = PARAMS,
+    ) -> None:
+        super().__init__(
+            generator,
+            case_id,
+            description,
+            tags,
+            flags,
+            role=ROLE,
+            seed=NODE_SEED,
+            params=encode_message(params),
+            label="sla",
+        )
+
+    def neg(self, consumer: str | None = None, nonce: bytes = NONCE) -> bytes:
+        """The id of ``consumer``'s negotiation (``a``'s own when ``None``) with ``nonce``."""
+        node = self.node_id if consumer is None else self.peer(consumer).node_id
+        return node + nonce
+
+    def deadline_timer(self, neg: bytes) -> str:
+        return timer_name(neg)
+
+    def terms(
+        self,
+        provider: str | None,
+        consumer: str | None,
+        round_: int,
+        wanted: Requirements,
+        unit_price: int,
+        *,
+        neg: bytes | None = None,
+    ) -> Terms:
+        """The terms a provider signs for ``wanted`` (``None`` names ``a``)."""
+        first = self.node_id if provider is None else self.peer(provider).node_id
+        second = self.node_id if consumer is None else self.peer(consumer).node_id
+        return Terms(
+            neg=neg if neg is not None else second + NONCE,
+            round=round_,
+            provider=first,
+            consumer=second,
+            service=wanted.service,
+            units=wanted.units,
+            unit_price=unit_price,
+            guarantees=wanted.guarantees,
+            start=wanted.start,
+            end=wanted.end,
+        )
+
+    def acceptance(
+        self, signer: str, neg: bytes, terms: Terms, *, consumer: str | None = None
+    ) -> bytes:
+        """``signer``'s signed acceptance of ``terms`` (an inner frame) naming ``consumer``
+        (the signer unless given)."""
+        named = self.peer(signer if consumer is None else consumer).node_id
+        body = Acceptance(neg=neg, consumer=named, terms=digest(terms))
+        return self.peer(signer).inner(body)

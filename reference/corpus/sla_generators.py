@@ -1,0 +1,29 @@
+"""The ``sla`` corpus generator: hand-written cases of one SLA node.
+
+Versions:
+
+- ``sla-cases`` 1: every row of ``sla.node`` and ``sla.agreement`` (spec 1.6.0): offering
+  services; at the provider, answering cfps and counter-offers with signed terms or
+  refusals, the consumer's acceptance and rejection, the deadline; at the consumer, opening
+  a negotiation, the provider's answers, counter-offers, accepting and rejecting, the SLA;
+  each refusal of either party.
+"""
+
+from collections.abc import Iterator
+from typing import Final
+
+from reference.corpus import CorpusGenerator
+from reference.corpus.sla_consumer_cases import consumer_cases
+from reference.corpus.sla_provider_cases import provider_cases
+from spec.v1.trace import Generator, Trace
+
+CASES: Final = Generator(name="sla-cases", version="1")
+
+
+def sla_cases(generator: Generator = CASES) -> Iterator[Trace]:
+    yield from provider_cases(generator)
+    yield from consumer_cases(generator)
+
+
+SLA_CASES: Final = CorpusGenerator(CASES.name, CASES.version, lambda: tuple(sla_cases()))
+"""Hand-written SLA cases, each transition and each refusal."""

@@ -1,0 +1,115 @@
+"""The SLA node: the guards and actions its two tables name, bound into a role.
+
+``sla.node`` runs once per node; ``sla.agreement`` once per negotiation, which the
+input names (``sla.md``, "Which negotiation an input is for").
+"""
+
+from reference.engine import Event, Machine
+from reference.identity import Identity
+from reference.instances import Instanced
+from reference.node import ProtocolRole, Stimulus
+from reference.sla import consumer, negotiation, provider, services
+from reference.sla.context import On
+from reference.sla.data import SlaData, with_control
+from reference.sla.observe import observe
+from spec.v1.base import WireModel
+from spec.v1.sla import AGREEMENT_TABLE, COMMAND_TYPES, NODE_TABLE, PROTOCOL
+from spec.v1.sla.commands import Negotiate, SlaParams
+
+NODE_MACHINE: Machine[SlaData] = Machine(
+    NODE_TABLE,
+    guards={"services_full": negotiation.services_full},
+    actions={"register": services.register},
+)
+
+AGREEMENT_MACHINE: Machine[SlaData] = Machine(
+    AGREEMENT_TABLE,
+    guards={
+        "not_from_peer": negotiation.not_from_peer,
+        "past_deadline": negotiation.past_deadline,
+        "not_this_round": negotiation.not_this_round,
+        "rounds_left": negotiation.rounds_left,
+        "node_full": negotiation.node_full,
+        "deadline_out_of_range": negotiation.deadline_out_of_range,
+        "provider_is_self": consumer.provider_is_self,
+        "terms_not_by_provider": consumer.terms_not_by_provider,
+        "terms_not_asked": consumer.terms_not_asked,
+        "no_rounds_left": consumer.no_rounds_left,
+        "not_as_accepted": consumer.not_as_accepted,
+        "not_from_initiator": provider.not_from_initiator,
+        "not_first_round": provider.not_first_round,
+        "beyond_round_limit": provider.beyond_round_limit,
+        "not_next_round": provider.not_next_round,
+        "deadline_changed": provider.deadline_changed,
+        "meets_requirements": provider.meets_requirements,
+        "acceptance_not_by_consumer": provider.acceptance_not_by_consumer,
+        "not_current_offer": provider.not_current_offer,
+    },
+    actions={
+        "call": consumer.call,
+        "take_offer": consumer.take_offer,
+        "take_refusal": consumer.take_refusal,
+        "accept": consumer.accept,
+        "reject": consumer.reject,
+        "counter": consumer.counter,
+        "conclude": consumer.conclude,
+        "propose": provider.propose,
+        "decline": provider.decline,
+        "decline_last": provider.decline_last,
+        "agree": provider.agree,
+        "close": negotiation.close,
+        "forget": negotiation.forget,
+    },
+)
+
+NODE_WIDE = frozenset({"command:offer_service"})
+
+
+def negotiation_of(data: SlaData, event: Event) -> tuple[bytes | None, Event]:
+    """The negotiation an input is for, and the event its table steps on.
+
+    A message or a command names it in its ``neg`` field; ``negotiate`` opens this node's id
+    followed by its nonce; a timer names it by the hex after the dot (``deadline.<hex>``).
+    """
+    stim = event.payload
+    assert isinstance(stim, Stimulus)
+    if event.trigger in NODE_WIDE:
+        return None, Event(event.trigger, On(stim, b""))
+    kind, name = event.trigger.split(":", 1)
+    if kind == "timer":
+        purpose, _, suffix = name.partition(".")
+        neg = bytes.fromhex(suffix)
+        return neg, Event(f"timer:{purpose}", On(stim, neg))
+    if isinstance(stim.args, Negotiate):
+        neg = data.self_id + stim.args.nonce
+    else:
+        source = stim.body if kind == "message" else stim.args
+        named = getattr(source, "neg", None)
+        assert isinstance(named, bytes)
+        neg = named
+    return neg, Event(event.trigger, On(stim, neg))
+
+
+MACHINE: Instanced[SlaData] = Instanced(
+    node=NODE_MACHINE,
+    each=AGREEMENT_MACHINE,
+    dispatch=negotiation_of,
+    controls=lambda data: data.controls,
+    with_control=with_control,
+)
+
+
+def _initial(identity: Identity, params: WireModel) -> SlaData:
+    assert isinstance(params, SlaParams)
+    return SlaData(identity=identity, params=params)
+
+
+ROLE: ProtocolRole[SlaData] = ProtocolRole(
+    protocol=PROTOCOL,
+    speaks=frozenset({PROTOCOL}),
+    machine=MACHINE,
+    params_model=SlaParams,
+    commands=COMMAND_TYPES,
+    initial_data=_initial,
+    observe=observe,
+)

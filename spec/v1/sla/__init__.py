@@ -1,0 +1,73 @@
+"""The ``sla`` protocol: MMAPPS service negotiation to a Service Level Agreement.
+
+Slice 1 of the middleware (``sla.md``): a provider offers services (interface A);
+a consumer negotiates with it over remote interface 2, in FIPA Iterated Contract Net's
+shape (``cfp``, ``propose``, ``refuse``, ``accept_proposal``, ``reject_proposal``), for a
+bounded number of rounds and until a deadline; the SLA is the provider's signed terms
+and the consumer's signed acceptance of them. One concept per module:
+
+- :mod:`~spec.v1.sla.constants`: sizes, bounds and timers;
+- :mod:`~spec.v1.sla.messages`: the message bodies and the inner frames;
+- :mod:`~spec.v1.sla.commands`: commands and :class:`SlaParams`;
+- :mod:`~spec.v1.sla.state`: the observable state :class:`SlaState`;
+- :mod:`~spec.v1.sla.table`: the machines :data:`TABLES`.
+"""
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+from spec.v1.base import WireModel
+from spec.v1.sla.commands import Accept, Counter, Negotiate, OfferService, Reject, SlaParams
+from spec.v1.sla.constants import PROTOCOL
+from spec.v1.sla.messages import (
+    INNER_TYPES,
+    Acceptance,
+    AcceptProposal,
+    Agreement,
+    Cfp,
+    Propose,
+    Refuse,
+    RejectProposal,
+    Terms,
+)
+from spec.v1.sla.state import SlaState
+from spec.v1.sla.table import AGREEMENT_TABLE, NODE_TABLE, TABLES
+
+MESSAGE_TYPES: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
+    {
+        "cfp": Cfp,
+        "propose": Propose,
+        "refuse": Refuse,
+        "accept_proposal": AcceptProposal,
+        "reject_proposal": RejectProposal,
+        "agreement": Agreement,
+        "terms": Terms,
+        "acceptance": Acceptance,
+    }
+)
+"""Every SLA message type and its body model (``terms`` and ``acceptance`` only as inner
+frames)."""
+
+COMMAND_TYPES: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
+    {
+        "offer_service": OfferService,
+        "negotiate": Negotiate,
+        "counter": Counter,
+        "accept": Accept,
+        "reject": Reject,
+    }
+)
+"""Every SLA command and its argument model."""
+
+__all__ = [
+    "AGREEMENT_TABLE",
+    "COMMAND_TYPES",
+    "INNER_TYPES",
+    "MESSAGE_TYPES",
+    "NODE_TABLE",
+    "PROTOCOL",
+    "TABLES",
+    "SlaParams",
+    "SlaState",
+]

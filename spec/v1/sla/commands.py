@@ -1,0 +1,81 @@
+"""The SLA node's local commands (the application's and a service's requests) and its
+parameters."""
+
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from spec.v1.base import WireModel
+from spec.v1.envelope import ReplaySenders
+from spec.v1.sla.constants import MAX_OPEN, MAX_ROUNDS, NONCE_BYTES
+from spec.v1.sla.messages import Bounds, NegotiationId, Requirements, Units, _sorted_metrics
+from spec.v1.types import Amount, NodeId, ServiceId, Tick
+
+
+class SlaParams(WireModel):
+    """The SLA market's parameters (the same on every node) and the replay window's size."""
+
+    max_rounds: Annotated[int, Field(ge=1, le=MAX_ROUNDS)]
+    """The most cfps of one negotiation: round ``max_rounds`` is the last."""
+    max_deadline: Annotated[int, Field(ge=1, le=1 << 32)]
+    """A negotiation's deadline is at most this many ticks after its first cfp."""
+    max_open: Annotated[int, Field(ge=1, le=MAX_OPEN)]
+    """The most negotiations and agreements one node holds at once."""
+    replay_senders: ReplaySenders
+    """The most senders whose last sequence number the node keeps (1 to 4096)."""
+
+
+class OfferService(WireModel):
+    """Command ``offer_service`` (interface A): a service this node provides, its unit price,
+    how much of it one agreement may take, and the QoS it can guarantee. It replaces an earlier
+    offer of the same service."""
+
+    service: ServiceId
+    """The service."""
+    unit_price: Amount
+    """The price of one unit, in minor units (the fixed tariff)."""
+    max_units: Units
+    """The most units one agreement may cover."""
+    bounds: Bounds
+    """What the provider can guarantee, ascending by metric."""
+
+    @model_validator(mode="after")
+    def _sorted(self) -> "OfferService":
+        _sorted_metrics(self.bounds, "bounds")
+        return self
+
+
+class Negotiate(WireModel):
+    """Command ``negotiate``: open negotiation ``self id || nonce`` with ``provider``."""
+
+    provider: NodeId
+    """The provider asked."""
+    nonce: Annotated[bytes, Field(min_length=NONCE_BYTES, max_length=NONCE_BYTES)]
+    """Chosen by the application: the last 8 bytes of the negotiation id."""
+    deadline: Tick
+    """The negotiation's last tick: from now to now + ``max_deadline``."""
+    requirements: Requirements
+    """Round 1's requirements."""
+
+
+class Counter(WireModel):
+    """Command ``counter``: a counter-offer, the next round's cfp with new requirements."""
+
+    neg: NegotiationId
+    """The negotiation (this node's own)."""
+    requirements: Requirements
+    """The next round's requirements."""
+
+
+class Accept(WireModel):
+    """Command ``accept``: accept the provider's current offer."""
+
+    neg: NegotiationId
+    """The negotiation (this node's own)."""
+
+
+class Reject(WireModel):
+    """Command ``reject``: end the negotiation without an agreement."""
+
+    neg: NegotiationId
+    """The negotiation (this node's own)."""

@@ -1,0 +1,30 @@
+"""The SLA protocol's sizes, bounds and timer names."""
+
+from typing import Final
+
+PROTOCOL: Final = "sla"
+
+NONCE_BYTES: Final = 8
+"""A consumer's nonce for one negotiation; with its node id it makes the negotiation id."""
+
+MAX_ROUNDS: Final = 16
+"""Largest ``max_rounds`` a market may set: a negotiation is at most this many cfps."""
+
+MAX_OPEN: Final = 1024
+"""Largest ``max_open`` a market may set: the negotiations and agreements one node holds."""
+
+MAX_SERVICES: Final = 64
+"""Most services one provider offers at once (``offer_service``)."""
+
+MAX_GUARANTEES: Final = 8
+"""Most QoS guarantees of one request, offer or SLA (one per metric)."""
+
+MAX_WINDOW: Final = 64
+"""Largest breach window k of a guarantee (consecutive reports out of bound)."""
+
+MAX_UNITS: Final = 1 << 32
+"""Most units of a service one agreement may cover."""
+
+TIMER_DEADLINE: Final = "deadline"
+"""``deadline.<negotiation id hex>``: due one tick after the negotiation's deadline; firing, it
+forgets a negotiation that has not reached an agreement."""

@@ -1,0 +1,213 @@
+"""The SLA protocol's negotiation: two reference nodes negotiating end to end.
+
+The corpus pins every row; these tests check what holds for *every* negotiation:
+the provider proposes exactly when the written matching rule says so, the consumer
+always takes what an honest provider proposes, both parties end with the same SLA
+bytes, whose two signatures cover the same terms, and no input the tables refuse
+changes anything.
+"""
+
+import hashlib
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reference.codec import encode_message
+from reference.envelope import open_envelope, seal
+from reference.identity import Identity
+from reference.node import Node, create, handle
+from reference.sla.matching import shortfall
+from reference.sla.role import ROLE
+from spec.v1 import errors as E
+from spec.v1.registry import MESSAGES
+from spec.v1.sla.commands import Accept, Counter, Negotiate, OfferService, SlaParams
+from spec.v1.sla.messages import Agreement, Bound, Guarantee, Propose, Refuse, Requirements
+from spec.v1.trace import Command, Deliver, Output
+
+PARAMS = SlaParams(max_rounds=2, max_deadline=50, max_open=4, replay_senders=64)
+SERVICE = bytes.fromhex("5a" * 16)
+METRICS = ("jitter", "latency", "throughput")
+
+
+def _node(label: str, params: SlaParams = PARAMS) -> Node[Any]:
+    return create(ROLE, Identity.from_label(f"test-sla/{label}"), encode_message(params))
+
+
+def _command(node: Node[Any], at: int, name: str, args: Any) -> tuple[Node[Any], list[Output]]:
+    node, out = handle(node, at, Command(kind="command", name=name, args=encode_message(args)))
+    return node, [o for o in out if isinstance(o, Output)]
+
+
+def _pass(
+    sender: Node[Any], out: list[Output], receiver: Node[Any], at: int
+) -> tuple[Node[Any], list[Output]]:
+    """Deliver ``sender``'s one output to ``receiver``."""
+    assert len(out) == 1 and out[0].to == receiver.node_id
+    receiver, answer = handle(
+        receiver, at, Deliver(kind="deliver", link=sender.node_id, frame=out[0].frame)
+    )
+    return receiver, [o for o in answer if isinstance(o, Output)]
+
+
+def _body(out: list[Output]) -> Any:
+    return open_envelope(out[0].frame, MESSAGES).body
+
+
+bounds = st.builds(
+    Bound,
+    metric=st.sampled_from(METRICS),
+    unit=st.sampled_from(("ms", "kbit/s")),
+    op=st.sampled_from(("ge", "le")),
+    bound=st.integers(0, 100),
+)
+
+
+def _unique(items: list[Any]) -> tuple[Any, ...]:
+    return tuple(sorted({item.metric: item for item in items}.values(), key=lambda b: b.metric))
+
+
+offers = st.builds(
+    OfferService,
+    service=st.sampled_from((SERVICE, bytes(16))),
+    unit_price=st.integers(0, 20),
+    max_units=st.integers(1, 20),
+    bounds=st.lists(bounds, max_size=3).map(_unique),
+)
+
+requirements = st.builds(
+    Requirements,
+    service=st.just(SERVICE),
+    units=st.integers(1, 20),
+    max_price=st.integers(0, 20),
+    guarantees=st.lists(
+        st.builds(
+            Guarantee,
+            metric=st.sampled_from(METRICS),
+            unit=st.sampled_from(("ms", "kbit/s")),
+            op=st.sampled_from(("ge", "le")),
+            bound=st.integers(0, 100),
+            window=st.integers(1, 4),
+        ),
+        max_size=3,
+    ).map(_unique),
+    start=st.just(10),
+    end=st.just(20),
+)
+
+
+@settings(max_examples=60)
+@given(offer=offers, wanted=requirements)
+def test_a_negotiation_ends_in_the_same_sla_at_both_parties_exactly_when_the_rule_allows(
+    offer: OfferService, wanted: Requirements
+) -> None:
+    consumer, provider = _node("c"), _node("p")
+    provider, _ = _command(provider, 1, "offer_service", offer)
+    neg = consumer.node_id + b"nonce-01"
+    ask = Negotiate(provider=provider.node_id, nonce=b"nonce-01", deadline=30, requirements=wanted)
+    consumer, cfp = _command(consumer, 2, "negotiate", ask)
+    provider, answer = _pass(consumer, cfp, provider, 3)
+    reason = shortfall(offer if offer.service == SERVICE else None, wanted)
+    body = _body(answer)
+    if reason is not None:
+        assert isinstance(body, Refuse) and body.reason == reason
+        consumer, _ = _pass(provider, answer, consumer, 4)
+        assert ROLE.observe(consumer).negotiations[0].state == "refused"
+        return
+    assert isinstance(body, Propose)
+    consumer, nothing = _pass(provider, answer, consumer, 4)
+    assert nothing == []
+    consumer, accepted = _command(consumer, 5, "accept", Accept(neg=neg))
+    provider, sla = _pass(consumer, accepted, provider, 6)
+    consumer, _ = _pass(provider, sla, consumer, 7)
+    mine, theirs = ROLE.observe(consumer).negotiations, ROLE.observe(provider).negotiations
+    assert [n.state for n in mine] == [n.state for n in theirs] == ["pending"]
+    assert (mine[0].offer, mine[0].acceptance) == (theirs[0].offer, theirs[0].acceptance)
+    agreement = _body(sla)
+    assert isinstance(agreement, Agreement)
+    terms = open_envelope(agreement.terms, MESSAGES)
+    acceptance = open_envelope(agreement.acceptance, MESSAGES)
+    assert terms.envelope.sender == provider.node_id
+    assert acceptance.envelope.sender == consumer.node_id
+    assert acceptance.body.terms == hashlib.sha256(terms.envelope.body).digest()  # type: ignore[attr-defined]
+    assert terms.body.unit_price == offer.unit_price <= wanted.max_price  # type: ignore[attr-defined]
+    assert terms.body.guarantees == wanted.guarantees  # type: ignore[attr-defined]
+    assert consumer.timers == {} and provider.timers == {}
+
+
+def test_a_counter_offer_withdraws_the_earlier_offer() -> None:
+    """Round 1's terms cannot be accepted once round 2 is answered, even though they were
+    validly signed; round 2's can."""
+    offer = OfferService(service=SERVICE, unit_price=5, max_units=10, bounds=())
+    wanted = Requirements(service=SERVICE, units=3, max_price=9, guarantees=(), start=1, end=2)
+    consumer, provider = _node("c"), _node("p")
+    provider, _ = _command(provider, 1, "offer_service", offer)
+    neg = consumer.node_id + b"nonce-01"
+    ask = Negotiate(provider=provider.node_id, nonce=b"nonce-01", deadline=40, requirements=wanted)
+    consumer, cfp = _command(consumer, 2, "negotiate", ask)
+    provider, first = _pass(consumer, cfp, provider, 3)
+    consumer, _ = _pass(provider, first, consumer, 4)
+    _, stale_accept = _command(consumer, 5, "accept", Accept(neg=neg))
+    more = wanted.model_copy(update={"units": 4})
+    consumer, counter = _command(consumer, 6, "counter", Counter(neg=neg, requirements=more))
+    provider, second = _pass(consumer, counter, provider, 7)
+    assert isinstance(_body(second), Propose)
+    before = ROLE.observe(provider)
+    # round 1's acceptance, in a fresh envelope of the consumer's (a later sequence number)
+    again = seal(Identity.from_label("test-sla/c"), _body(stale_accept), 10)
+    try:
+        handle(provider, 8, Deliver(kind="deliver", link=consumer.node_id, frame=again))
+    except E.PeerMarketError as exc:
+        assert exc.code == E.SLA_UNKNOWN_OFFER
+    else:
+        raise AssertionError("round 1's offer was accepted after round 2's")
+    assert ROLE.observe(provider) == before
+
+
+def test_the_deadline_closes_a_negotiation_at_both_parties() -> None:
+    offer = OfferService(service=SERVICE, unit_price=5, max_units=10, bounds=())
+    wanted = Requirements(service=SERVICE, units=3, max_price=9, guarantees=(), start=1, end=2)
+    consumer, provider = _node("c"), _node("p")
+    provider, _ = _command(provider, 1, "offer_service", offer)
+    ask = Negotiate(provider=provider.node_id, nonce=b"nonce-01", deadline=10, requirements=wanted)
+    consumer, cfp = _command(consumer, 2, "negotiate", ask)
+    provider, answer = _pass(consumer, cfp, provider, 3)
+    try:
+        _pass(provider, answer, consumer, 11)
+    except E.PeerMarketError as exc:
+        assert exc.code == E.SLA_DEADLINE_PASSED
+    else:
+        raise AssertionError("a proposal after the deadline was taken")
+    name = f"deadline.{(consumer.node_id + b'nonce-01').hex()}"
+    assert consumer.timers == {name: 11} and provider.timers == {name: 11}
+    from spec.v1.trace import FireTimer
+
+    consumer, _ = handle(consumer, 11, FireTimer(kind="timer", name=name))
+    provider, _ = handle(provider, 11, FireTimer(kind="timer", name=name))
+    assert ROLE.observe(consumer).negotiations == ROLE.observe(provider).negotiations == ()
+
+
+@settings(max_examples=40)
+@given(wanted=requirements, offer=offers)
+def test_shortfall_names_the_first_failed_check(wanted: Requirements, offer: OfferService) -> None:
+    """The written order: service, units, price, guarantees."""
+    reason = shortfall(offer if offer.service == SERVICE else None, wanted)
+    if offer.service != SERVICE:
+        assert reason == "no_service"
+    elif wanted.units > offer.max_units:
+        assert reason == "units"
+    elif offer.unit_price > wanted.max_price:
+        assert reason == "price"
+    else:
+        offered = {b.metric: b for b in offer.bounds}
+        met = all(
+            g.metric in offered
+            and (offered[g.metric].unit, offered[g.metric].op) == (g.unit, g.op)
+            and (
+                offered[g.metric].bound <= g.bound
+                if g.op == "le"
+                else offered[g.metric].bound >= g.bound
+            )
+            for g in wanted.guarantees
+        )
+        assert reason == (None if met else "guarantee")
