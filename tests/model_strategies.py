@@ -72,6 +72,10 @@ def _period_and_price(kwargs: dict[str, Any], price: str) -> dict[str, Any]:
     }
 
 
+def _measures(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {**kwargs, "measures": _by_metric(kwargs["measures"])}
+
+
 def _requirements(kwargs: dict[str, Any]) -> dict[str, Any]:
     return _period_and_price(kwargs, "max_price")
 
@@ -87,6 +91,8 @@ _ALIGN: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "OfferService": _offer,
     "Requirements": _requirements,
     "Terms": _terms,
+    "Usage": _measures,
+    "ReportUsage": _measures,
 }
 """Models whose validator ties fields together: how to make a draw agree before building."""
 

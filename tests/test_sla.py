@@ -21,11 +21,31 @@ from reference.sla.matching import shortfall
 from reference.sla.role import ROLE
 from spec.v1 import errors as E
 from spec.v1.registry import MESSAGES
-from spec.v1.sla.commands import Accept, Counter, Negotiate, OfferService, SlaParams
-from spec.v1.sla.messages import Agreement, Bound, Guarantee, Propose, Refuse, Requirements
+from spec.v1.sla.commands import (
+    Accept,
+    Counter,
+    End,
+    Finish,
+    Negotiate,
+    OfferService,
+    ReportUsage,
+    SlaParams,
+    Start,
+)
+from spec.v1.sla.messages import (
+    Agreement,
+    Bound,
+    Guarantee,
+    Measure,
+    Propose,
+    Refuse,
+    Requirements,
+)
 from spec.v1.trace import Command, Deliver, Output
 
-PARAMS = SlaParams(max_rounds=2, max_deadline=50, max_open=4, replay_senders=64)
+PARAMS = SlaParams(
+    max_rounds=2, max_deadline=50, max_open=4, penalty_bp=0, max_records=8, replay_senders=64
+)
 SERVICE = bytes.fromhex("5a" * 16)
 METRICS = ("jitter", "latency", "throughput")
 
@@ -211,3 +231,127 @@ def test_shortfall_names_the_first_failed_check(wanted: Requirements, offer: Off
             for g in wanted.guarantees
         )
         assert reason == (None if met else "guarantee")
+
+
+# -- the agreement's life ------------------------------------------------------------------
+
+AGREED = Requirements(
+    service=SERVICE,
+    units=50,
+    max_price=9,
+    guarantees=(
+        Guarantee(metric="latency", unit="ms", op="le", bound=40, window=2),
+        Guarantee(metric="throughput", unit="kbit/s", op="ge", bound=500, window=3),
+    ),
+    start=10,
+    end=1000,
+)
+OFFERED = OfferService(
+    service=SERVICE,
+    unit_price=7,
+    max_units=50,
+    bounds=(
+        Bound(metric="latency", unit="ms", op="le", bound=30),
+        Bound(metric="throughput", unit="kbit/s", op="ge", bound=800),
+    ),
+)
+LIFE = SlaParams(
+    max_rounds=2, max_deadline=50, max_open=4, penalty_bp=3333, max_records=8, replay_senders=64
+)
+
+
+def _agreed() -> tuple[Node[Any], Node[Any], bytes]:
+    """A consumer and a provider holding the SLA for AGREED at 7 a unit, started at tick 10."""
+    consumer, provider = _node("c", LIFE), _node("p", LIFE)
+    provider, _ = _command(provider, 1, "offer_service", OFFERED)
+    neg = consumer.node_id + b"nonce-01"
+    ask = Negotiate(provider=provider.node_id, nonce=b"nonce-01", deadline=9, requirements=AGREED)
+    consumer, cfp = _command(consumer, 2, "negotiate", ask)
+    provider, answer = _pass(consumer, cfp, provider, 3)
+    consumer, _ = _pass(provider, answer, consumer, 4)
+    consumer, accepted = _command(consumer, 5, "accept", Accept(neg=neg))
+    provider, sla = _pass(consumer, accepted, provider, 6)
+    consumer, _ = _pass(provider, sla, consumer, 7)
+    provider, _ = _command(provider, 10, "start", Start(neg=neg))
+    return consumer, provider, neg
+
+
+reports = st.lists(
+    st.tuples(
+        st.integers(0, 6),
+        st.one_of(st.none(), st.integers(20, 60)),
+        st.one_of(st.none(), st.integers(300, 900)),
+    ),
+    max_size=10,
+)
+
+
+def _measures(latency: int | None, throughput: int | None) -> tuple[Measure, ...]:
+    found = (("latency", latency), ("throughput", throughput))
+    return tuple(Measure(metric=m, value=v) for m, v in found if v is not None)
+
+
+def _oracle(stream: list[tuple[int, int | None, int | None]]) -> int | None:
+    """The 1-based report that breaches: the first after which the last k reports of some
+    guarantee were all out of bound (a missing value is out). Written independently of the
+    reference: it looks back over the whole history each time."""
+    outs: list[tuple[bool, bool]] = []
+    for index, (_, latency, throughput) in enumerate(stream, start=1):
+        outs.append((latency is None or latency > 40, throughput is None or throughput < 500))
+        for which, window in ((0, 2), (1, 3)):
+            if len(outs) >= window and all(o[which] for o in outs[-window:]):
+                return index
+    return None
+
+
+@settings(max_examples=60)
+@given(stream=reports, finish=st.booleans())
+def test_charges_breaches_and_records_follow_the_written_rules(
+    stream: list[tuple[int, int | None, int | None]], finish: bool
+) -> None:
+    consumer, provider, neg = _agreed()
+    breach = _oracle(stream)
+    taken = stream if breach is None else stream[:breach]
+    at = 11
+    for units, latency, throughput in taken:
+        report = ReportUsage(neg=neg, units=units, measures=_measures(latency, throughput))
+        provider, usage = _command(provider, at, "usage", report)
+        consumer, _ = _pass(provider, usage, consumer, at)
+        at += 1
+    charged = sum(units for units, _, _ in taken) * OFFERED.unit_price
+    if breach is None:
+        if finish:
+            provider, done = _command(provider, at, "finish", Finish(neg=neg))
+            consumer, _ = _pass(provider, done, consumer, at)
+            outcome = "completed"
+        else:
+            consumer, end = _command(consumer, at, "terminate", End(neg=neg))
+            provider, _ = _pass(consumer, end, provider, at)
+            outcome = "terminated"
+    else:
+        outcome = "violated"
+    mine, theirs = ROLE.observe(consumer), ROLE.observe(provider)
+    assert mine.negotiations == theirs.negotiations == ()
+    (record,), (other,) = mine.records, theirs.records
+    assert record.model_copy(update={"role": "provider", "peer": consumer.node_id}) == other
+    assert (record.outcome, record.reports, record.charged) == (outcome, len(taken), charged)
+    penalty = charged * LIFE.penalty_bp // 10_000 if outcome == "violated" else 0
+    assert (record.penalty, record.due) == (penalty, charged - penalty)
+    assert record.due + record.penalty == record.charged
+
+
+def test_a_breach_is_not_detected_a_report_early() -> None:
+    """Latency's window is 2: one report out of bound, then one in, then one out, breach
+    nothing; the next out report breaches."""
+    consumer, provider, neg = _agreed()
+    slow, fast = _measures(55, 900), _measures(25, 900)
+    for at, measures in enumerate((slow, fast, slow), start=11):
+        provider, usage = _command(
+            provider, at, "usage", ReportUsage(neg=neg, units=1, measures=measures)
+        )
+        consumer, _ = _pass(provider, usage, consumer, at)
+        assert [n.state for n in ROLE.observe(consumer).negotiations] == ["observed"]
+    provider, usage = _command(provider, 14, "usage", ReportUsage(neg=neg, units=1, measures=slow))
+    consumer, _ = _pass(provider, usage, consumer, 14)
+    assert [r.outcome for r in ROLE.observe(consumer).records] == ["violated"]
+    assert [r.outcome for r in ROLE.observe(provider).records] == ["violated"]

@@ -235,10 +235,13 @@ class CaseRecorder(Generic[D]):
         field: str | None = None,
         control: bytes | None = None,
         at: int | None = None,
+        record_state: bool = True,
     ) -> tuple[Output, ...]:
         """Give the node the local command ``name`` (``args`` a model or its encoding)."""
         item, probe = command_input(name, args, control)
-        return self.step(item, note, error=error, field=field, control=probe, at=at)
+        return self.step(
+            item, note, error=error, field=field, control=probe, at=at, record_state=record_state
+        )
 
     def record(
         self,

@@ -30,7 +30,12 @@ from spec.v1.trace import Generator, Tag
 NODE_SEED: Final = seed_from_label("sla/a")
 
 PARAMS: Final = SlaParams(
-    max_rounds=3, max_deadline=100, max_open=4, replay_senders=MAX_REPLAY_SENDERS
+    max_rounds=3,
+    max_deadline=100,
+    max_open=4,
+    penalty_bp=2500,
+    max_records=256,
+    replay_senders=MAX_REPLAY_SENDERS,
 )
 """The market of every case unless it says otherwise."""
 

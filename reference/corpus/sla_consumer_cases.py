@@ -2,20 +2,30 @@
 provider's answers, counter-offers, accepting and rejecting, the SLA, and every refusal."""
 
 from collections.abc import Iterator
+from typing import Final
 
 from reference.corpus.auction_casekit import body_of, flip_signature
 from reference.corpus.sla_casekit import (
     ATTACK,
     EDGE,
+    LATENCY,
     NONCE,
     PARAMS,
     WANTED,
     CaseError,
     SlaCase,
+    guarantee,
 )
 from spec.v1 import errors as E
 from spec.v1.sla.commands import Accept, Counter, Negotiate, Reject
-from spec.v1.sla.messages import AcceptProposal, Agreement, Propose, Refuse, Requirements
+from spec.v1.sla.messages import (
+    Acceptance,
+    AcceptProposal,
+    Agreement,
+    Propose,
+    Refuse,
+    Requirements,
+)
 from spec.v1.trace import Generator, Output, Trace
 
 DEADLINE = 60
@@ -264,6 +274,162 @@ def consumer_cases(generator: Generator) -> Iterator[Trace]:
     yield walk_away(generator)
     yield command_refusals(generator)
     yield answer_refusals(generator)
+    yield terms_checks(generator)
+    yield deadline_edges(generator)
 
 
 __all__ = ["PARAMS", "consumer_cases"]
+
+
+def _altered(case: SlaCase, at: bytes, round_: int, **changes: object) -> bytes:
+    """p's signed terms for the round's requirements in negotiation ``at``, with ``changes``
+    made to them (a copy that skips the terms' own checks, as a forger's would)."""
+    terms = case.terms("p", None, round_, BIG, 10, neg=at).model_copy(update=changes)
+    return case.peer("p").inner(terms)
+
+
+BIG: Final = WANTED.model_copy(update={"units": 300, "max_price": 12, "start": 400, "end": 900})
+"""Requirements whose numbers are above 256, so that comparing them by identity (a bug that
+small cached integers hide) is told apart from comparing them by value."""
+
+
+def terms_checks(generator: Generator) -> Trace:
+    case = SlaCase(
+        generator,
+        "sla/consumer/terms-checks-001",
+        "a consumer refuses terms that change any one requirement, either way, or that a "
+        "third key signed or that name another provider; terms at exactly max_price are taken, "
+        "and an SLA whose frames sort before or after the accepted ones is refused",
+        ATTACK,
+        ("AlteredSla", "WrongSigner"),
+    )
+    args = Negotiate(provider=case.peer("y").node_id, nonce=NONCE, deadline=90, requirements=BIG)
+    case.command("negotiate", args, "a asks y, whose id is below a's: a cfp to y")
+    args = args.model_copy(update={"provider": case.peer("p").node_id, "nonce": b"nonce-02"})
+    case.command("negotiate", args, "a asks p")
+    neg = case.node_id + b"nonce-02"
+    case.send("p", Refuse(neg=neg, round=1, reason="price", ask=10), "p refuses round 1")
+    case.command("counter", Counter(neg=neg, requirements=BIG), "round 2, the same requirements")
+    for forger in ("q", "y"):
+        terms = case.peer(forger).inner(case.terms("p", None, 2, BIG, 10, neg=neg))
+        case.send(
+            "p",
+            Propose(neg=neg, round=2, terms=terms),
+            f"terms naming p, signed by {forger}",
+            error=E.SLA_WRONG_SIGNER,
+        )
+        named = case.peer("p").inner(case.terms(forger, None, 2, BIG, 10, neg=neg))
+        case.send(
+            "p",
+            Propose(neg=neg, round=2, terms=named),
+            f"p signs terms naming {forger}",
+            error=E.SLA_WRONG_SIGNER,
+        )
+    case.send(
+        "p",
+        Propose(neg=neg, round=2, terms=b"\xff"),
+        "terms that are not CBOR",
+        error=E.DECODE_MALFORMED,
+        field="body.terms@0",
+    )
+    stale = case.peer("p").inner(case.terms("p", None, 1, BIG, 10, neg=neg))
+    case.send(
+        "p",
+        Propose(neg=neg, round=1, terms=stale),
+        "a proposal for round 1, in round 2",
+        error=E.SLA_BAD_ROUND,
+    )
+    other = BIG.model_copy(update={"service": bytes.fromhex("00" * 16)})
+    changes: list[tuple[str, dict[str, object]]] = [
+        ("another negotiation (lower id)", {"neg": case.node_id + b"nonce-00"}),
+        ("another negotiation (higher id)", {"neg": case.node_id + b"nonce-99"}),
+        ("round 1", {"round": 1}),
+        ("round 3", {"round": 3}),
+        ("another service (lower)", {"service": other.service}),
+        ("another service (higher)", {"service": bytes.fromhex("ff" * 16)}),
+        ("299 units", {"units": 299}),
+        ("301 units", {"units": 301}),
+        ("no guarantees", {"guarantees": ()}),
+        (
+            "one guarantee more",
+            {
+                "guarantees": (
+                    *BIG.guarantees,
+                    guarantee(LATENCY, 50).model_copy(update={"metric": "zz"}),
+                )
+            },
+        ),
+        ("start 399", {"start": 399}),
+        ("start 401", {"start": 401}),
+        ("end 899", {"end": 899}),
+        ("end 901", {"end": 901}),
+    ]
+    for note, change in changes:
+        frame = _altered(case, neg, 2, **change)
+        case.send(
+            "p",
+            Propose(neg=neg, round=2, terms=frame),
+            f"terms with {note}",
+            error=E.SLA_ALTERED_SLA,
+        )
+    exact = _altered(case, neg, 2, unit_price=12)
+    case.send("p", Propose(neg=neg, round=2, terms=exact), "12 a unit: exactly max_price, taken")
+    out = case.command("accept", Accept(neg=neg), "a accepts")
+    acceptance = next(
+        body.acceptance
+        for body in (body_of(o.frame) for o in out)
+        if isinstance(body, AcceptProposal)
+    )
+    sla = Agreement(neg=neg, terms=exact, acceptance=acceptance)
+    lower, higher = _either_side(exact, [_altered(case, neg, 2, unit_price=p) for p in (11, 13)])
+    for frame, side in ((lower, "before"), (higher, "after")):
+        case.send(
+            "p",
+            sla.model_copy(update={"terms": frame}),
+            f"terms that sort {side} the offer",
+            error=E.SLA_ALTERED_SLA,
+        )
+    others = [
+        case.peer("p").inner(Acceptance(neg=neg, consumer=case.node_id, terms=bytes([b]) * 32))
+        for b in (0x00, 0xFF)
+    ]
+    lower, higher = _either_side(acceptance, others)
+    for frame, side in ((lower, "before"), (higher, "after")):
+        case.send(
+            "p",
+            sla.model_copy(update={"acceptance": frame}),
+            f"an acceptance that sorts {side} a's",
+            error=E.SLA_ALTERED_SLA,
+        )
+    case.send("p", sla, "the SLA as accepted")
+    return case.trace()
+
+
+def _either_side(pivot: bytes, frames: list[bytes]) -> tuple[bytes, bytes]:
+    """One of ``frames`` that sorts before ``pivot`` and one that sorts after it."""
+    below = [f for f in frames if f < pivot]
+    above = [f for f in frames if f > pivot]
+    if not below or not above:
+        raise CaseError("no frame on each side of the pivot")
+    return below[0], above[0]
+
+
+def deadline_edges(generator: Generator) -> Trace:
+    case = SlaCase(
+        generator,
+        "sla/consumer/deadline-edges-001",
+        "the deadline tick itself still counts (a deadline of now, a proposal and an "
+        "acceptance at the deadline), and the deadline timer is not due before deadline + 1",
+        EDGE,
+        ("LateNegotiation",),
+    )
+    now = _negotiate(case, "a deadline of tick 1, now: accepted", nonce=b"nonce-00", deadline=1)
+    case.timer(case.deadline_timer(now), "tick 2: forgotten", at=2)
+    neg = _negotiate(case, "a asks p, deadline 21", deadline=21)
+    _propose(case, neg, 1, "p proposes at tick 21, the deadline", at=21)
+    case.timer(
+        case.deadline_timer(neg), "the timer fired at tick 21", at=21, error=E.MACHINE_NO_TRANSITION
+    )
+    case.command("accept", Accept(neg=neg), "a accepts at tick 21", at=21)
+    case.timer(case.deadline_timer(neg), "tick 22: no SLA came, forgotten", at=22)
+    return case.trace()

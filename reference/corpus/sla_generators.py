@@ -6,13 +6,15 @@ Versions:
   services; at the provider, answering cfps and counter-offers with signed terms or
   refusals, the consumer's acceptance and rejection, the deadline; at the consumer, opening
   a negotiation, the provider's answers, counter-offers, accepting and rejecting, the SLA;
-  each refusal of either party.
+  each refusal of either party; the agreement's life: starting the service, usage
+  reports and their charge, the breach rule, completion, termination, the records.
 """
 
 from collections.abc import Iterator
 from typing import Final
 
 from reference.corpus import CorpusGenerator
+from reference.corpus.sla_agreement_cases import agreement_cases
 from reference.corpus.sla_consumer_cases import consumer_cases
 from reference.corpus.sla_provider_cases import provider_cases
 from spec.v1.trace import Generator, Trace
@@ -23,6 +25,7 @@ CASES: Final = Generator(name="sla-cases", version="1")
 def sla_cases(generator: Generator = CASES) -> Iterator[Trace]:
     yield from provider_cases(generator)
     yield from consumer_cases(generator)
+    yield from agreement_cases(generator)
 
 
 SLA_CASES: Final = CorpusGenerator(CASES.name, CASES.version, lambda: tuple(sla_cases()))

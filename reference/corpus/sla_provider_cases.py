@@ -12,6 +12,7 @@ from reference.corpus.sla_casekit import (
     OTHER_SERVICE,
     PARAMS,
     SERVICE,
+    THROUGHPUT,
     WANTED,
     CaseError,
     SlaCase,
@@ -20,7 +21,7 @@ from reference.corpus.sla_casekit import (
 from reference.sla.frames import open_terms
 from spec.v1 import errors as E
 from spec.v1.sla.commands import OfferService
-from spec.v1.sla.messages import AcceptProposal, Cfp, Propose, RejectProposal, Terms
+from spec.v1.sla.messages import Acceptance, AcceptProposal, Cfp, Propose, RejectProposal, Terms
 from spec.v1.trace import Generator, Output, Trace
 
 DEADLINE = 60
@@ -205,7 +206,10 @@ def offer_flood(generator: Generator) -> Trace:
     for index in range(64):
         service = bytes([index]) * 16
         case.command(
-            "offer_service", OFFER.model_copy(update={"service": service}), f"service {index}"
+            "offer_service",
+            OFFER.model_copy(update={"service": service}),
+            f"service {index}",
+            record_state=index == 63,
         )
     case.command("offer_service", OFFER, "a 65th service", error=E.SLA_TOO_MANY)
     again = OFFER.model_copy(update={"service": bytes(16), "unit_price": 3})
@@ -303,13 +307,14 @@ def forged_acceptance(generator: Generator) -> Trace:
         error=E.SLA_WRONG_SIGNER,
         control=control,
     )
-    naming_d = case.acceptance("c", neg, terms, consumer="d")
-    case.send(
-        "c",
-        AcceptProposal(neg=neg, acceptance=naming_d),
-        "c signs an acceptance naming d as the consumer",
-        error=E.SLA_WRONG_SIGNER,
-    )
+    for other in ("d", "e"):
+        naming = case.acceptance("c", neg, terms, consumer=other)
+        case.send(
+            "c",
+            AcceptProposal(neg=neg, acceptance=naming),
+            f"c signs an acceptance naming {other} as the consumer",
+            error=E.SLA_WRONG_SIGNER,
+        )
     case.send(
         "c",
         AcceptProposal(neg=neg, acceptance=flip_signature(good)),
@@ -331,6 +336,148 @@ def provider_cases(generator: Generator) -> Iterator[Trace]:
     yield offer_flood(generator)
     yield counter_refusals(generator)
     yield forged_acceptance(generator)
+    yield matching_edges(generator)
+    yield provider_checks(generator)
+    yield late_ticks(generator)
 
 
 __all__ = ["SERVICE", "provider_cases"]
+
+
+def matching_edges(generator: Generator) -> Trace:
+    case = SlaCase(
+        generator,
+        "sla/provider/matching-edges-001",
+        "the matching rule at its edges: exactly max_units, exactly max_price and bounds "
+        "exactly met are proposed; another unit or comparison (sorting either side of the "
+        "offer's), a metric not offered, or a bound just missed are refused (guarantee)",
+        ("positive",),
+        params=PARAMS.model_copy(update={"max_open": 16}),
+    )
+    _offer(case)
+    edge = WANTED.model_copy(
+        update={
+            "units": OFFER.max_units,
+            "max_price": OFFER.unit_price,
+            "guarantees": (guarantee(LATENCY, 40), guarantee(THROUGHPUT, 800)),
+        }
+    )
+    _cfp(
+        case,
+        "c",
+        1,
+        "100 units, at most 10, latency <= 40, >= 800: all exactly met",
+        requirements=edge,
+    )
+    misses = [
+        ("latency in ks", (LATENCY.model_copy(update={"unit": "ks"}),)),
+        ("latency in us", (LATENCY.model_copy(update={"unit": "us"}),)),
+        ("latency at least 40", (LATENCY.model_copy(update={"op": "ge"}),)),
+        ("throughput at most 800", (THROUGHPUT.model_copy(update={"op": "le"}),)),
+        ("jitter, which a does not measure", (LATENCY.model_copy(update={"metric": "jitter"}),)),
+        ("throughput at least 900", (THROUGHPUT.model_copy(update={"bound": 900}),)),
+        ("latency at most 39", (LATENCY.model_copy(update={"bound": 39}),)),
+    ]
+    for index, (note, bounds) in enumerate(misses, start=1):
+        wanted = WANTED.model_copy(
+            update={"guarantees": tuple(guarantee(b, b.bound) for b in bounds)}
+        )
+        neg = case.peer("d").node_id + f"edge-{index:03d}".encode()[:8]
+        _cfp(case, "d", 1, f"{note}: refused (guarantee)", requirements=wanted, neg=neg)
+    return case.trace()
+
+
+def provider_checks(generator: Generator) -> Trace:
+    case = SlaCase(
+        generator,
+        "sla/provider/checks-001",
+        "each of a provider's checks on either side: ids sorting before and after the "
+        "sender's and the consumer's, a repeated round, an earlier deadline, acceptances of "
+        "digests before and after the offer's or of another negotiation; the deadline timer "
+        "is not due at the deadline, after a proposal or a refusal",
+        ATTACK,
+        ("NotParty", "WrongRound", "LateNegotiation", "WrongSigner", "PhantomOffer"),
+    )
+    _offer(case)
+    for other in ("e", "d"):
+        _cfp(
+            case,
+            "c",
+            1,
+            f"c's cfp in {other}'s name",
+            neg=case.neg(other),
+            deadline=61,
+            error=E.SLA_NOT_PARTY,
+        )
+    refused = case.neg("d")
+    _cfp(
+        case,
+        "d",
+        1,
+        "d asks 8 a unit: refused, deadline 61",
+        deadline=61,
+        requirements=WANTED.model_copy(update={"max_price": 8}),
+    )
+    neg = case.neg("c")
+    terms = _cfp(case, "c", 1, "c's cfp, deadline 61: proposed", deadline=61)
+    assert terms is not None
+    _cfp(case, "c", 1, "round 1 again", deadline=61, error=E.SLA_BAD_ROUND)
+    _cfp(case, "c", 2, "round 2 with an earlier deadline", deadline=60, error=E.SLA_BAD_DEADLINE)
+    for signer in ("y", "w"):
+        frame = case.acceptance(signer, neg, terms, consumer="c")
+        case.send(
+            "c",
+            AcceptProposal(neg=neg, acceptance=frame),
+            f"an acceptance naming c, signed by {signer}",
+            error=E.SLA_WRONG_SIGNER,
+        )
+    for nonce in (b"nonce-00", b"nonce-99"):
+        frame = case.acceptance("c", case.neg("c", nonce), terms)
+        case.send(
+            "c",
+            AcceptProposal(neg=neg, acceptance=frame),
+            "c's acceptance of the offer, naming another negotiation",
+            error=E.SLA_UNKNOWN_OFFER,
+        )
+    for byte in (0x00, 0xFF):
+        body = Acceptance(neg=neg, consumer=case.peer("c").node_id, terms=bytes([byte]) * 32)
+        frame = case.peer("c").inner(body)
+        case.send(
+            "c",
+            AcceptProposal(neg=neg, acceptance=frame),
+            f"c's acceptance of digest {byte:02x}..{byte:02x}",
+            error=E.SLA_UNKNOWN_OFFER,
+        )
+    for which in (neg, refused):
+        case.timer(
+            case.deadline_timer(which),
+            "the timer fired at tick 61, the deadline",
+            at=61,
+            error=E.MACHINE_NO_TRANSITION,
+        )
+    for which in (neg, refused):
+        case.timer(case.deadline_timer(which), "tick 62: forgotten", at=62)
+    return case.trace()
+
+
+def late_ticks(generator: Generator) -> Trace:
+    case = SlaCase(
+        generator,
+        "sla/provider/late-ticks-001",
+        "a negotiation late in a run, its deadline above 256: the counter-offer carries the "
+        "same deadline, compared by value",
+        ("positive",),
+    )
+    _offer(case)
+    late = WANTED.model_copy(update={"start": 400, "end": 500})
+    _cfp(
+        case,
+        "c",
+        1,
+        "tick 300, deadline 390: at most 8, refused",
+        at=300,
+        deadline=390,
+        requirements=late.model_copy(update={"max_price": 8}),
+    )
+    _cfp(case, "c", 2, "round 2, the same deadline 390: proposed", deadline=390, requirements=late)
+    return case.trace()

@@ -62,15 +62,15 @@ def terms_not_asked(data: SlaData, payload: object) -> bool:
 def take_offer(data: SlaData, payload: object) -> Result:
     event = on(payload)
     frame = _proposal(payload).terms
-    signed, _ = open_terms(frame, "body.terms")
-    mine = held(data, event)._replace(offer=frame, offer_digest=signed.digest)
+    signed, terms = open_terms(frame, "body.terms")
+    mine = held(data, event)._replace(offer=frame, offer_digest=signed.digest, terms=terms)
     return with_negotiation(data, event.neg, mine), ()
 
 
 def take_refusal(data: SlaData, payload: object) -> Result:
     """The round is refused: there is no offer to accept until a later round's proposal."""
     event = on(payload)
-    mine = held(data, event)._replace(offer=None, offer_digest=None)
+    mine = held(data, event)._replace(offer=None, offer_digest=None, terms=None)
     return with_negotiation(data, event.neg, mine), ()
 
 
@@ -104,7 +104,11 @@ def counter(data: SlaData, payload: object) -> Result:
     assert isinstance(args, Counter)
     mine = held(data, event)
     mine = mine._replace(
-        round=mine.round + 1, requirements=args.requirements, offer=None, offer_digest=None
+        round=mine.round + 1,
+        requirements=args.requirements,
+        offer=None,
+        offer_digest=None,
+        terms=None,
     )
     cfp = Cfp(
         neg=event.neg, round=mine.round, deadline=mine.deadline, requirements=args.requirements

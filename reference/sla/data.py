@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from reference.identity import Identity
 from spec.v1.sla.commands import OfferService, SlaParams
-from spec.v1.sla.messages import Requirements
+from spec.v1.sla.messages import Requirements, Terms
 
 
 class Negotiation(NamedTuple):
@@ -27,6 +27,26 @@ class Negotiation(NamedTuple):
     """SHA-256 of that frame's body bytes: what an acceptance names."""
     acceptance: bytes | None = None
     """The consumer's ``acceptance`` frame."""
+    terms: Terms | None = None
+    """The decoded current offer (the SLA's terms once agreed)."""
+    reports: int = 0
+    used: int = 0
+    charged: int = 0
+    streaks: tuple[int, ...] = ()
+    """Per guarantee: the latest reports in a row outside its bound (empty: all zero)."""
+
+
+class Closed(NamedTuple):
+    """The accounting record of a closed agreement."""
+
+    closed: int
+    neg: bytes
+    role: str
+    peer: bytes
+    outcome: str
+    reports: int
+    charged: int
+    penalty: int
 
 
 @dataclass(frozen=True)
@@ -39,6 +59,8 @@ class SlaData:
     controls: Mapping[bytes, str] = field(default_factory=lambda: MappingProxyType({}))
     """Each held negotiation's state in ``sla.agreement``."""
     negotiations: Mapping[bytes, Negotiation] = field(default_factory=lambda: MappingProxyType({}))
+    records: tuple[Closed, ...] = ()
+    """Closed agreements by (closing tick, id), at most ``MAX_RECORDS``."""
 
     @property
     def self_id(self) -> bytes:

@@ -2,11 +2,18 @@
 
 from typing import TYPE_CHECKING, Any
 
-from reference.sla.data import SlaData
+from reference.sla.data import Negotiation, SlaData
 from spec.v1.sla import state as S
 
 if TYPE_CHECKING:
     from reference.node import Node
+
+
+def _streaks(held: Negotiation, control: str) -> tuple[int, ...]:
+    """An agreement's runs per guarantee (all 0 before its first report); none before."""
+    if control not in ("pending", "observed") or held.terms is None:
+        return ()
+    return held.streaks or (0,) * len(held.terms.guarantees)
 
 
 def observe(node: "Node[Any]") -> S.SlaState:
@@ -25,7 +32,25 @@ def observe(node: "Node[Any]") -> S.SlaState:
                 requirements=held.requirements,
                 offer=held.offer,
                 acceptance=held.acceptance,
+                reports=held.reports,
+                used=held.used,
+                charged=held.charged,
+                streaks=_streaks(held, data.controls[neg]),
             )
             for neg, held in data.negotiations.items()
+        ),
+        records=tuple(
+            S.Record(
+                neg=r.neg,
+                role=r.role,  # type: ignore[arg-type]
+                peer=r.peer,
+                outcome=r.outcome,  # type: ignore[arg-type]
+                closed=r.closed,
+                reports=r.reports,
+                charged=r.charged,
+                penalty=r.penalty,
+                due=r.charged - r.penalty,
+            )
+            for r in data.records
         ),
     )

@@ -64,7 +64,9 @@ def propose(data: SlaData, payload: object) -> Result:
         end=wanted.end,
     )
     frame, digest = seal_inner(data.identity, terms)
-    mine = Negotiation("provider", event.sender, cfp.round, cfp.deadline, wanted, frame, digest)
+    mine = Negotiation(
+        "provider", event.sender, cfp.round, cfp.deadline, wanted, frame, digest, terms=terms
+    )
     return with_negotiation(data, event.neg, mine), (
         Emit("propose", event.sender, Propose(neg=event.neg, round=cfp.round, terms=frame)),
         StartTimer(timer_name(event.neg), cfp.deadline + 1),

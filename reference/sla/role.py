@@ -8,7 +8,7 @@ from reference.engine import Event, Machine
 from reference.identity import Identity
 from reference.instances import Instanced
 from reference.node import ProtocolRole, Stimulus
-from reference.sla import consumer, negotiation, provider, services
+from reference.sla import accounting, consumer, negotiation, provider, services
 from reference.sla.context import On
 from reference.sla.data import SlaData, with_control
 from reference.sla.observe import observe
@@ -44,6 +44,16 @@ AGREEMENT_MACHINE: Machine[SlaData] = Machine(
         "meets_requirements": provider.meets_requirements,
         "acceptance_not_by_consumer": provider.acceptance_not_by_consumer,
         "not_current_offer": provider.not_current_offer,
+        "at_provider": accounting.at_provider,
+        "at_consumer": accounting.at_consumer,
+        "outside_period": accounting.outside_period,
+        "not_next_report": accounting.not_next_report,
+        "usage_over_units": accounting.usage_over_units,
+        "report_over_units": accounting.report_over_units,
+        "usage_breaches": accounting.usage_breaches,
+        "report_breaches": accounting.report_breaches,
+        "wrong_total": accounting.wrong_total,
+        "closed_agreement": accounting.closed_agreement,
     },
     actions={
         "call": consumer.call,
@@ -59,6 +69,14 @@ AGREEMENT_MACHINE: Machine[SlaData] = Machine(
         "agree": provider.agree,
         "close": negotiation.close,
         "forget": negotiation.forget,
+        "take_usage": accounting.take_usage,
+        "close_violated": accounting.close_violated,
+        "close_completed": accounting.close_completed,
+        "close_terminated": accounting.close_terminated,
+        "terminate": accounting.terminate,
+        "report": accounting.report,
+        "report_violated": accounting.report_violated,
+        "finish": accounting.finish,
     },
 )
 

@@ -263,6 +263,39 @@ SLA_UNKNOWN_OFFER: Final = _code(
     "round, can be accepted.",
 )
 
+SLA_OUTSIDE_PERIOD: Final = _code(
+    "sla.outside_period",
+    "An agreement's service started outside its period.",
+    "The provider starts the service at a tick from the terms' start to their end.",
+)
+SLA_BAD_SEQ: Final = _code(
+    "sla.bad_seq",
+    "A usage report out of sequence.",
+    "An agreement's reports are numbered 1, 2, 3, ...: each is the number of reports so far + 1, "
+    "so none is lost, repeated or reordered unnoticed.",
+)
+SLA_OVER_UNITS: Final = _code(
+    "sla.over_units",
+    "Usage beyond the units the agreement covers.",
+    "The units of an agreement's reports add up to at most the terms' units.",
+)
+SLA_WRONG_CHARGE: Final = _code(
+    "sla.wrong_charge",
+    "A charge that does not follow the tariff.",
+    "The provider's inform_done MUST state the number of reports and the charge, unit_price "
+    "times the units reported, exactly as the consumer recorded them.",
+)
+SLA_UNKNOWN_AGREEMENT: Final = _code(
+    "sla.unknown_agreement",
+    "A usage report for an agreement the node does not know.",
+    "Usage is reported only for an agreement the node holds.",
+)
+SLA_AGREEMENT_CLOSED: Final = _code(
+    "sla.agreement_closed",
+    "A usage report for an agreement that has already closed.",
+    "A completed, violated or terminated agreement takes no more usage.",
+)
+
 # -- engine: the implementation broke its own table (a bug, never the peer's fault) --
 ENGINE_ILLEGAL_EMIT: Final = _code(
     "engine.illegal_emit",

@@ -292,6 +292,32 @@ FLAGS: Final[tuple[Flag, ...]] = (
         "auth_bypass",
         "An SLA frame validly signed, but by another key than the party it names.",
     ),
+    _flag(
+        "OutOfPeriod",
+        "protocol",
+        "A service started before the agreement's start tick or after its end.",
+    ),
+    _flag(
+        "UsageOutOfOrder",
+        "replay",
+        "A usage report whose number repeats, skips or reorders the agreement's reports: a "
+        "provider charging twice for one report, or hiding one.",
+    ),
+    _flag(
+        "OverUsage",
+        "protocol",
+        "Usage reported beyond the units the agreement covers.",
+    ),
+    _flag(
+        "WrongCharge",
+        "protocol",
+        "A provider's final charge that is not the tariff applied to the recorded usage.",
+    ),
+    _flag(
+        "UnknownAgreement",
+        "protocol",
+        "Usage reported for an agreement the node never held, or for one that has closed.",
+    ),
 )
 
 BY_NAME: Final[dict[str, Flag]] = {flag.name: flag for flag in FLAGS}

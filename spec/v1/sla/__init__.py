@@ -18,7 +18,18 @@ from types import MappingProxyType
 from typing import Final
 
 from spec.v1.base import WireModel
-from spec.v1.sla.commands import Accept, Counter, Negotiate, OfferService, Reject, SlaParams
+from spec.v1.sla.commands import (
+    Accept,
+    Counter,
+    End,
+    Finish,
+    Negotiate,
+    OfferService,
+    Reject,
+    ReportUsage,
+    SlaParams,
+    Start,
+)
 from spec.v1.sla.constants import PROTOCOL
 from spec.v1.sla.messages import (
     INNER_TYPES,
@@ -26,10 +37,13 @@ from spec.v1.sla.messages import (
     AcceptProposal,
     Agreement,
     Cfp,
+    InformDone,
     Propose,
     Refuse,
     RejectProposal,
+    Terminate,
     Terms,
+    Usage,
 )
 from spec.v1.sla.state import SlaState
 from spec.v1.sla.table import AGREEMENT_TABLE, NODE_TABLE, TABLES
@@ -42,6 +56,9 @@ MESSAGE_TYPES: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
         "accept_proposal": AcceptProposal,
         "reject_proposal": RejectProposal,
         "agreement": Agreement,
+        "usage": Usage,
+        "inform_done": InformDone,
+        "terminate": Terminate,
         "terms": Terms,
         "acceptance": Acceptance,
     }
@@ -56,6 +73,10 @@ COMMAND_TYPES: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
         "counter": Counter,
         "accept": Accept,
         "reject": Reject,
+        "start": Start,
+        "usage": ReportUsage,
+        "finish": Finish,
+        "terminate": End,
     }
 )
 """Every SLA command and its argument model."""

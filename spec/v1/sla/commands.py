@@ -7,9 +7,17 @@ from pydantic import Field, model_validator
 
 from spec.v1.base import WireModel
 from spec.v1.envelope import ReplaySenders
-from spec.v1.sla.constants import MAX_OPEN, MAX_ROUNDS, NONCE_BYTES
-from spec.v1.sla.messages import Bounds, NegotiationId, Requirements, Units, _sorted_metrics
-from spec.v1.types import Amount, NodeId, ServiceId, Tick
+from spec.v1.sla.constants import MAX_OPEN, MAX_RECORDS, MAX_ROUNDS, NONCE_BYTES
+from spec.v1.sla.messages import (
+    Bounds,
+    Measures,
+    NegotiationId,
+    Requirements,
+    Units,
+    UsedUnits,
+    _sorted_metrics,
+)
+from spec.v1.types import Amount, BasisPoints, NodeId, ServiceId, Tick
 
 
 class SlaParams(WireModel):
@@ -21,6 +29,10 @@ class SlaParams(WireModel):
     """A negotiation's deadline is at most this many ticks after its first cfp."""
     max_open: Annotated[int, Field(ge=1, le=MAX_OPEN)]
     """The most negotiations and agreements one node holds at once."""
+    penalty_bp: BasisPoints
+    """A breached agreement's penalty: this share of what was charged, in basis points."""
+    max_records: Annotated[int, Field(ge=1, le=MAX_RECORDS)]
+    """The most records of closed agreements a node keeps; the oldest goes first."""
     replay_senders: ReplaySenders
     """The most senders whose last sequence number the node keeps (1 to 4096)."""
 
@@ -79,3 +91,41 @@ class Reject(WireModel):
 
     neg: NegotiationId
     """The negotiation (this node's own)."""
+
+
+class Start(WireModel):
+    """Command ``start`` (interfaces H and I): Service Management starts the agreement's
+    service instance, and tells A&C that delivery begins."""
+
+    neg: NegotiationId
+    """The agreement (this node provides it)."""
+
+
+class ReportUsage(WireModel):
+    """Command ``usage`` (interface J): the running instance reports usage to A&C."""
+
+    neg: NegotiationId
+    """The agreement (this node provides it)."""
+    units: UsedUnits
+    """Units used since the previous report."""
+    measures: Measures
+    """The measured values, ascending by metric."""
+
+    @model_validator(mode="after")
+    def _sorted(self) -> "ReportUsage":
+        _sorted_metrics(self.measures, "measures")
+        return self
+
+
+class Finish(WireModel):
+    """Command ``finish`` (interface J): the instance has delivered the service."""
+
+    neg: NegotiationId
+    """The agreement (this node provides it)."""
+
+
+class End(WireModel):
+    """Command ``terminate``: this party ends the agreement now."""
+
+    neg: NegotiationId
+    """The agreement."""

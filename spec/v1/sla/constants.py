@@ -28,3 +28,9 @@ MAX_UNITS: Final = 1 << 32
 TIMER_DEADLINE: Final = "deadline"
 """``deadline.<negotiation id hex>``: due one tick after the negotiation's deadline; firing, it
 forgets a negotiation that has not reached an agreement."""
+
+MAX_RECORDS: Final = 256
+"""Largest ``max_records`` a market may set: the closed agreements a node keeps a record of."""
+
+MAX_MEASURES: Final = MAX_GUARANTEES
+"""Most measured values of one usage report (one per metric)."""

@@ -14,7 +14,7 @@ from typing import Annotated, Final, Literal
 from pydantic import Field, model_validator
 
 from spec.v1.base import WireModel
-from spec.v1.sla.constants import MAX_GUARANTEES, MAX_ROUNDS, MAX_UNITS, MAX_WINDOW
+from spec.v1.sla.constants import MAX_GUARANTEES, MAX_MEASURES, MAX_ROUNDS, MAX_UNITS, MAX_WINDOW
 from spec.v1.stack import RoutedFrame
 from spec.v1.types import ID_BYTES, U63_MAX, Amount, NodeId, ServiceId, Tick
 
@@ -69,7 +69,7 @@ class Guarantee(Bound):
     """k: the breach window."""
 
 
-def _sorted_metrics(items: tuple[Bound, ...], what: str) -> None:
+def _sorted_metrics(items: "tuple[Bound, ...] | tuple[Measure, ...]", what: str) -> None:
     metrics = [item.metric for item in items]
     if metrics != sorted(set(metrics)):
         raise ValueError(f"{what} must be ascending by metric, one per metric")
@@ -221,3 +221,60 @@ class Agreement(WireModel):
     """The provider's ``terms`` frame, byte for byte as proposed."""
     acceptance: RoutedFrame
     """The consumer's ``acceptance`` frame, byte for byte as sent."""
+
+
+ReportCount = Annotated[int, Field(ge=0, le=U63_MAX)]
+"""How many usage reports an agreement has had: report ``seq`` is the seq-th, from 1."""
+
+UsedUnits = Annotated[int, Field(ge=0, le=MAX_UNITS)]
+"""Units reported used (one report's, or an agreement's so far)."""
+
+
+class Measure(WireModel):
+    """One measured value of a usage report, in the guarantee's unit."""
+
+    metric: MetricName
+    """What was measured."""
+    value: Annotated[int, Field(ge=0, le=U63_MAX)]
+    """The value."""
+
+
+Measures = Annotated[tuple[Measure, ...], Field(max_length=MAX_MEASURES)]
+"""Measured values ascending by metric, one per metric."""
+
+
+class Usage(WireModel):
+    """Provider to consumer: one usage report of the running service (interface J), as the
+    provider's A&C recorded it."""
+
+    neg: NegotiationId
+    """The agreement (its negotiation's id)."""
+    seq: Annotated[int, Field(ge=1, le=U63_MAX)]
+    """1 for the agreement's first report, +1 for each next one."""
+    units: UsedUnits
+    """Units used since the previous report."""
+    measures: Measures
+    """The measured values, ascending by metric."""
+
+    @model_validator(mode="after")
+    def _sorted(self) -> "Usage":
+        _sorted_metrics(self.measures, "measures")
+        return self
+
+
+class InformDone(WireModel):
+    """Provider to consumer: the service instance finished; what the provider charges."""
+
+    neg: NegotiationId
+    """The agreement."""
+    reports: ReportCount
+    """How many usage reports the agreement had."""
+    charged: Amount
+    """The tariff applied to them: unit_price times the units reported."""
+
+
+class Terminate(WireModel):
+    """Either party to the other: the agreement ends now, before its service completes."""
+
+    neg: NegotiationId
+    """The agreement."""

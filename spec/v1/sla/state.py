@@ -7,15 +7,15 @@ from pydantic import Field
 
 from spec.v1.base import WireModel
 from spec.v1.sla.commands import OfferService
-from spec.v1.sla.constants import MAX_OPEN, MAX_SERVICES
-from spec.v1.sla.messages import NegotiationId, Requirements, Round
+from spec.v1.sla.constants import MAX_GUARANTEES, MAX_OPEN, MAX_RECORDS, MAX_SERVICES
+from spec.v1.sla.messages import NegotiationId, ReportCount, Requirements, Round, UsedUnits
 from spec.v1.stack import RoutedFrame
-from spec.v1.types import NodeId, Tick
+from spec.v1.types import Amount, NodeId, Tick
 
 Role = Literal["consumer", "provider"]
 """Which side of a negotiation this node is: the consumer opened it."""
 
-Control = Literal["calling", "proposed", "refused", "accepting", "answered", "pending"]
+Control = Literal["calling", "proposed", "refused", "accepting", "answered", "pending", "observed"]
 """A negotiation's state in ``sla.agreement`` (``idle`` ones are not listed)."""
 
 
@@ -40,6 +40,42 @@ class NegotiationState(WireModel):
     """The provider's current ``terms`` frame (null after a refusal)."""
     acceptance: RoutedFrame | None
     """The consumer's ``acceptance`` frame once it accepted."""
+    reports: ReportCount
+    """Usage reports so far (0 before the service runs)."""
+    used: UsedUnits
+    """Units reported used so far."""
+    charged: Amount
+    """The tariff applied to the reports so far: unit_price * used."""
+    streaks: Annotated[tuple[ReportCount, ...], Field(max_length=MAX_GUARANTEES)]
+    """Per guarantee of the terms, in their order: how many of the latest reports in a row
+    were outside its bound (empty before the SLA exists)."""
+
+
+Outcome = Literal["completed", "violated", "terminated"]
+"""How an agreement ended: its service delivered, breached, or ended early by a party."""
+
+
+class Record(WireModel):
+    """The accounting record of a closed agreement (A&C), as this party keeps it."""
+
+    neg: NegotiationId
+    """The agreement."""
+    role: Role
+    """This node's side."""
+    peer: NodeId
+    """The other party."""
+    outcome: Outcome
+    """How it ended."""
+    closed: Tick
+    """The tick it ended."""
+    reports: ReportCount
+    """Its usage reports."""
+    charged: Amount
+    """The tariff applied to its usage."""
+    penalty: Amount
+    """The provider's penalty for a breach (0 unless violated)."""
+    due: Amount
+    """What the consumer owes and the provider is credited: charged - penalty."""
 
 
 class SlaState(WireModel):
@@ -49,3 +85,5 @@ class SlaState(WireModel):
     """The services offered, ascending by service id."""
     negotiations: Annotated[tuple[NegotiationState, ...], Field(max_length=MAX_OPEN)]
     """Every negotiation and agreement held, ascending by id."""
+    records: Annotated[tuple[Record, ...], Field(max_length=MAX_RECORDS)]
+    """Closed agreements, oldest first (by closing tick, then id)."""
