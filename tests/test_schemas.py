@@ -39,7 +39,7 @@ from spec.v1.export.cddl import render_cddl
 from spec.v1.export.json_schema import HEX_PATTERN, json_schema
 from spec.v1.export.names import envelope_rule_name
 from spec.v1.export.shapes import members
-from spec.v1.registry import ALL_MODELS, MESSAGES
+from spec.v1.registry import ALL_MODELS, MESSAGES, OBSERVABLE
 from spec.v1.types import U63_MAX, BasisPoints, NodeId, ShortText
 
 # ---- the files on disk -------------------------------------------------------------------
@@ -391,10 +391,32 @@ def test_mutations_cover_each_kind_of_violation() -> None:
     } <= labels
 
 
-@pytest.mark.parametrize("model", TESTED_MODELS, ids=TESTED_IDS)
+_STATES: Final = frozenset(OBSERVABLE.values())
+"""Observable states: large drawn instances, mutated only at the top level."""
+_MUTATED = [m for m in TESTED_MODELS if m not in _STATES]
+
+
+@pytest.mark.parametrize("model", _MUTATED, ids=[m.__name__ for m in _MUTATED])
 @given(data=st.data())
 @settings(max_examples=30)
 def test_mutations_fail_both_schemas(model: type[WireModel], data: st.DataObject) -> None:
+    _mutations_fail(model, data)
+
+
+@pytest.mark.parametrize(
+    "model", sorted(_STATES, key=lambda m: m.__name__), ids=lambda m: m.__name__
+)
+@given(data=st.data())
+@settings(max_examples=8)
+def test_mutations_of_a_state_fail_both_schemas(
+    model: type[WireModel], data: st.DataObject
+) -> None:
+    """The same check for the observable states, with fewer draws: each draw is a large
+    nested instance, and the mutations (of its top-level fields) do not depend on its depth."""
+    _mutations_fail(model, data)
+
+
+def _mutations_fail(model: type[WireModel], data: st.DataObject) -> None:
     value = dict(to_value(data.draw(instances(model))))
     defaulted = {f"missing {n}" for n, info in model.model_fields.items() if not info.is_required()}
     for label, mutated in _mutations(model, value):
