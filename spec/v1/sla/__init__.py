@@ -10,6 +10,8 @@ and the consumer's signed acceptance of them. One concept per module:
 - :mod:`~spec.v1.sla.messages`: the message bodies and the inner frames;
 - :mod:`~spec.v1.sla.commands`: commands and :class:`SlaParams`;
 - :mod:`~spec.v1.sla.state`: the observable state :class:`SlaState`;
+- :mod:`~spec.v1.sla.rows`: the agreement table's states and row builders;
+- :mod:`~spec.v1.sla.life`: the agreement's life after ``pending``;
 - :mod:`~spec.v1.sla.table`: the machines :data:`TABLES`.
 """
 
