@@ -221,7 +221,7 @@ def pack(stem: str, files: Mapping[str, bytes]) -> bytes:
 
 def build_archive(traces_dir: Path, schemas_dir: Path) -> tuple[str, bytes]:
     """The archive of the corpus in ``traces_dir`` and the schemas in ``schemas_dir``:
-    ``(file name, bytes)``, e.g. ``("peermarket-conformance-1.6.0.tar.gz", b"...")``.
+    ``(file name, bytes)``, e.g. ``("peermarket-conformance-1.7.0.tar.gz", b"...")``.
 
     Raises :class:`ArchiveError` when the corpus is not usable (as ``peermarket conform``
     would judge it), has no manifest or is for another spec version, or a kind of schema

@@ -275,7 +275,16 @@ def _valid_params(protocol: str) -> dict[str, object]:
         "slot_ticks": 10,
         "locate_timeout": 30,
     }
-    sla = {"max_rounds": 3, "max_deadline": 100, "max_open": 4, "penalty_bp": 0, "max_records": 8}
+    sla = {
+        "max_rounds": 3,
+        "max_deadline": 100,
+        "max_open": 4,
+        "penalty_bp": 0,
+        "max_records": 8,
+        "pay_within": 10,
+        "min_standing": 0,
+        "newcomer_bp": 0,
+    }
     return {
         "wire": {},
         "overlay": {"x": 0, "y": 0, "bootstrap": None},

@@ -36,6 +36,7 @@ from spec.v1.sla.messages import (
     Agreement,
     Bound,
     Guarantee,
+    Leg,
     Measure,
     Propose,
     Refuse,
@@ -44,7 +45,15 @@ from spec.v1.sla.messages import (
 from spec.v1.trace import Command, Deliver, Output
 
 PARAMS = SlaParams(
-    max_rounds=2, max_deadline=50, max_open=4, penalty_bp=0, max_records=8, replay_senders=64
+    max_rounds=2,
+    max_deadline=50,
+    max_open=4,
+    penalty_bp=0,
+    max_records=8,
+    pay_within=10,
+    min_standing=0,
+    newcomer_bp=0,
+    replay_senders=64,
 )
 SERVICE = bytes.fromhex("5a" * 16)
 METRICS = ("jitter", "latency", "throughput")
@@ -93,6 +102,18 @@ offers = st.builds(
     unit_price=st.integers(0, 20),
     max_units=st.integers(1, 20),
     bounds=st.lists(bounds, max_size=3).map(_unique),
+    pricing=st.just("fixed"),
+    barter=st.booleans(),
+)
+
+legs = st.builds(
+    Leg,
+    service=st.just(bytes(16)),
+    units=st.integers(1, 5),
+    unit_price=st.integers(0, 9),
+    guarantees=st.just(()),
+    start=st.just(10),
+    end=st.just(20),
 )
 
 requirements = st.builds(
@@ -113,6 +134,7 @@ requirements = st.builds(
     ).map(_unique),
     start=st.just(10),
     end=st.just(20),
+    barter=st.one_of(st.none(), legs),
 )
 
 
@@ -127,7 +149,7 @@ def test_a_negotiation_ends_in_the_same_sla_at_both_parties_exactly_when_the_rul
     ask = Negotiate(provider=provider.node_id, nonce=b"nonce-01", deadline=30, requirements=wanted)
     consumer, cfp = _command(consumer, 2, "negotiate", ask)
     provider, answer = _pass(consumer, cfp, provider, 3)
-    reason = shortfall(offer if offer.service == SERVICE else None, wanted)
+    reason = shortfall(offer if offer.service == SERVICE else None, wanted, offer.unit_price)
     body = _body(answer)
     if reason is not None:
         assert isinstance(body, Refuse) and body.reason == reason
@@ -141,8 +163,14 @@ def test_a_negotiation_ends_in_the_same_sla_at_both_parties_exactly_when_the_rul
     provider, sla = _pass(consumer, accepted, provider, 6)
     consumer, _ = _pass(provider, sla, consumer, 7)
     mine, theirs = ROLE.observe(consumer).negotiations, ROLE.observe(provider).negotiations
-    assert [n.state for n in mine] == [n.state for n in theirs] == ["pending"]
-    assert (mine[0].offer, mine[0].acceptance) == (theirs[0].offer, theirs[0].acceptance)
+    held = ["pending"] * (1 if wanted.barter is None else 2)
+    assert [n.state for n in mine] == [n.state for n in theirs] == held
+    assert {(n.neg, n.offer, n.acceptance) for n in mine} == {
+        (n.neg, n.offer, n.acceptance) for n in theirs
+    }
+    assert [n.role for n in mine] == [
+        "provider" if n.role == "consumer" else "consumer" for n in theirs
+    ]
     agreement = _body(sla)
     assert isinstance(agreement, Agreement)
     terms = open_envelope(agreement.terms, MESSAGES)
@@ -158,8 +186,12 @@ def test_a_negotiation_ends_in_the_same_sla_at_both_parties_exactly_when_the_rul
 def test_a_counter_offer_withdraws_the_earlier_offer() -> None:
     """Round 1's terms cannot be accepted once round 2 is answered, even though they were
     validly signed; round 2's can."""
-    offer = OfferService(service=SERVICE, unit_price=5, max_units=10, bounds=())
-    wanted = Requirements(service=SERVICE, units=3, max_price=9, guarantees=(), start=1, end=2)
+    offer = OfferService(
+        service=SERVICE, unit_price=5, max_units=10, bounds=(), pricing="fixed", barter=False
+    )
+    wanted = Requirements(
+        service=SERVICE, units=3, max_price=9, guarantees=(), start=1, end=2, barter=None
+    )
     consumer, provider = _node("c"), _node("p")
     provider, _ = _command(provider, 1, "offer_service", offer)
     neg = consumer.node_id + b"nonce-01"
@@ -185,8 +217,12 @@ def test_a_counter_offer_withdraws_the_earlier_offer() -> None:
 
 
 def test_the_deadline_closes_a_negotiation_at_both_parties() -> None:
-    offer = OfferService(service=SERVICE, unit_price=5, max_units=10, bounds=())
-    wanted = Requirements(service=SERVICE, units=3, max_price=9, guarantees=(), start=1, end=2)
+    offer = OfferService(
+        service=SERVICE, unit_price=5, max_units=10, bounds=(), pricing="fixed", barter=False
+    )
+    wanted = Requirements(
+        service=SERVICE, units=3, max_price=9, guarantees=(), start=1, end=2, barter=None
+    )
     consumer, provider = _node("c"), _node("p")
     provider, _ = _command(provider, 1, "offer_service", offer)
     ask = Negotiate(provider=provider.node_id, nonce=b"nonce-01", deadline=10, requirements=wanted)
@@ -210,14 +246,16 @@ def test_the_deadline_closes_a_negotiation_at_both_parties() -> None:
 @settings(max_examples=40)
 @given(wanted=requirements, offer=offers)
 def test_shortfall_names_the_first_failed_check(wanted: Requirements, offer: OfferService) -> None:
-    """The written order: service, units, price, guarantees."""
-    reason = shortfall(offer if offer.service == SERVICE else None, wanted)
+    """The written order: service, units, price, barter, guarantees."""
+    reason = shortfall(offer if offer.service == SERVICE else None, wanted, offer.unit_price)
     if offer.service != SERVICE:
         assert reason == "no_service"
     elif wanted.units > offer.max_units:
         assert reason == "units"
     elif offer.unit_price > wanted.max_price:
         assert reason == "price"
+    elif wanted.barter is not None and not offer.barter:
+        assert reason == "barter"
     else:
         offered = {b.metric: b for b in offer.bounds}
         met = all(
@@ -245,6 +283,7 @@ AGREED = Requirements(
     ),
     start=10,
     end=1000,
+    barter=None,
 )
 OFFERED = OfferService(
     service=SERVICE,
@@ -254,10 +293,10 @@ OFFERED = OfferService(
         Bound(metric="latency", unit="ms", op="le", bound=30),
         Bound(metric="throughput", unit="kbit/s", op="ge", bound=800),
     ),
+    pricing="fixed",
+    barter=False,
 )
-LIFE = SlaParams(
-    max_rounds=2, max_deadline=50, max_open=4, penalty_bp=3333, max_records=8, replay_senders=64
-)
+LIFE = PARAMS.model_copy(update={"penalty_bp": 3333})
 
 
 def _agreed() -> tuple[Node[Any], Node[Any], bytes]:

@@ -35,6 +35,9 @@ PARAMS: Final = SlaParams(
     max_open=4,
     penalty_bp=2500,
     max_records=256,
+    pay_within=20,
+    min_standing=0,
+    newcomer_bp=0,
     replay_senders=MAX_REPLAY_SENDERS,
 )
 """The market of every case unless it says otherwise."""
@@ -48,7 +51,12 @@ LATENCY: Final = Bound(metric="latency", unit="ms", op="le", bound=40)
 THROUGHPUT: Final = Bound(metric="throughput", unit="kbit/s", op="ge", bound=800)
 
 OFFER: Final = OfferService(
-    service=SERVICE, unit_price=10, max_units=100, bounds=(LATENCY, THROUGHPUT)
+    service=SERVICE,
+    unit_price=10,
+    max_units=100,
+    bounds=(LATENCY, THROUGHPUT),
+    pricing="fixed",
+    barter=False,
 )
 """What a provider offers: 10 a unit, at most 100 units, latency <= 40 ms, throughput >=
 800 kbit/s."""
@@ -67,6 +75,7 @@ WANTED: Final = Requirements(
     guarantees=(guarantee(LATENCY, 50), guarantee(THROUGHPUT, 500)),
     start=40,
     end=90,
+    barter=None,
 )
 """A consumer's requirements that :data:`OFFER` meets (at 10 a unit)."""
 
@@ -144,6 +153,7 @@ class SlaCase(PeerCase[SlaData]):
             guarantees=wanted.guarantees,
             start=wanted.start,
             end=wanted.end,
+            barter=wanted.barter,
         )
 
     def acceptance(

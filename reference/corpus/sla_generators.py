@@ -8,6 +8,9 @@ Versions:
   a negotiation, the provider's answers, counter-offers, accepting and rejecting, the SLA;
   each refusal of either party; the agreement's life: starting the service, usage
   reports and their charge, the breach rule, completion, termination, the records.
+- ``sla-cases`` 2 (spec 1.7.0): every case of version 1 (their requirements, terms, offers
+  and records carry the new fields), and settlement: payments, barter pairs; access
+  control, standing, pricing.
 """
 
 from collections.abc import Iterator
@@ -16,16 +19,20 @@ from typing import Final
 from reference.corpus import CorpusGenerator
 from reference.corpus.sla_agreement_cases import agreement_cases
 from reference.corpus.sla_consumer_cases import consumer_cases
+from reference.corpus.sla_market_cases import market_cases
 from reference.corpus.sla_provider_cases import provider_cases
+from reference.corpus.sla_settlement_cases import settlement_cases
 from spec.v1.trace import Generator, Trace
 
-CASES: Final = Generator(name="sla-cases", version="1")
+CASES: Final = Generator(name="sla-cases", version="2")
 
 
 def sla_cases(generator: Generator = CASES) -> Iterator[Trace]:
     yield from provider_cases(generator)
     yield from consumer_cases(generator)
     yield from agreement_cases(generator)
+    yield from settlement_cases(generator)
+    yield from market_cases(generator)
 
 
 SLA_CASES: Final = CorpusGenerator(CASES.name, CASES.version, lambda: tuple(sla_cases()))

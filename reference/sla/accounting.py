@@ -5,11 +5,10 @@ Both parties run the same rules on the same signed stream of reports, so they re
 same charge and the same verdict at the same report.
 """
 
-from dataclasses import replace
-
 from reference.effects import Effect, Emit
 from reference.sla.context import held, on
 from reference.sla.data import Closed, Negotiation, SlaData, with_negotiation
+from reference.sla.settlement import closing
 from spec.v1.sla.commands import ReportUsage
 from spec.v1.sla.messages import InformDone, Measure, Terminate, Terms, Usage
 
@@ -63,11 +62,21 @@ def _recorded(mine: Negotiation, units: int, measures: tuple[Measure, ...]) -> N
 
 
 def _close(data: SlaData, neg: bytes, now: int, mine: Negotiation, outcome: str) -> SlaData:
-    """Keep the record (the row forgets the agreement): oldest records go first."""
+    """Keep the record (the row forgets the agreement), settled at once if nothing is owed."""
     penalty = penalty_of(mine.charged, data.params.penalty_bp) if outcome == "violated" else 0
-    record = Closed(now, neg, mine.role, mine.peer, outcome, mine.reports, mine.charged, penalty)
-    records = tuple(sorted((*data.records, record)))[-data.params.max_records :]
-    return replace(data, records=records)
+    record = Closed(
+        now,
+        neg,
+        mine.role,
+        mine.peer,
+        outcome,
+        mine.reports,
+        mine.charged,
+        penalty,
+        mine.pair,
+        False,
+    )
+    return closing(data, record)
 
 
 # -- guards --

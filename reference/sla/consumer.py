@@ -2,6 +2,7 @@
 answer, the application's decision and the SLA it ends in."""
 
 from reference.effects import CancelTimer, Effect, Emit, StartTimer
+from reference.sla.barter import hold_reciprocal
 from reference.sla.context import held, on, timer_name
 from reference.sla.data import Negotiation, SlaData, with_negotiation
 from reference.sla.frames import open_terms, seal_inner
@@ -55,6 +56,7 @@ def terms_not_asked(data: SlaData, payload: object) -> bool:
         or terms.guarantees != wanted.guarantees
         or terms.start != wanted.start
         or terms.end != wanted.end
+        or terms.barter != wanted.barter
         or terms.unit_price > wanted.max_price
     )
 
@@ -125,4 +127,8 @@ def not_as_accepted(data: SlaData, payload: object) -> bool:
 
 
 def conclude(data: SlaData, payload: object) -> Result:
-    return data, (CancelTimer(timer_name(on(payload).neg)),)
+    """The SLA holds; a barter's reciprocal leg is held from now, this node its provider."""
+    event = on(payload)
+    return hold_reciprocal(data, event.neg, held(data, event)), (
+        CancelTimer(timer_name(event.neg)),
+    )

@@ -34,6 +34,8 @@ class Negotiation(NamedTuple):
     charged: int = 0
     streaks: tuple[int, ...] = ()
     """Per guarantee: the latest reports in a row outside its bound (empty: all zero)."""
+    pair: bytes | None = None
+    """A barter agreement's other leg."""
 
 
 class Closed(NamedTuple):
@@ -47,6 +49,12 @@ class Closed(NamedTuple):
     reports: int
     charged: int
     penalty: int
+    pair: bytes | None
+    settled: bool
+
+    @property
+    def due(self) -> int:
+        return self.charged - self.penalty
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,10 @@ class SlaData:
     negotiations: Mapping[bytes, Negotiation] = field(default_factory=lambda: MappingProxyType({}))
     records: tuple[Closed, ...] = ()
     """Closed agreements by (closing tick, id), at most ``MAX_RECORDS``."""
+    rules: Mapping[bytes, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Security's access rules: ``allow`` or ``deny`` per peer."""
+    prices: Mapping[bytes, int] = field(default_factory=lambda: MappingProxyType({}))
+    """The latest auction price per service (interface L)."""
 
     @property
     def self_id(self) -> bytes:

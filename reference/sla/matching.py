@@ -5,15 +5,18 @@ from spec.v1.sla.commands import OfferService
 from spec.v1.sla.messages import Bound, RefuseReason, Requirements
 
 
-def shortfall(offer: OfferService | None, wanted: Requirements) -> RefuseReason | None:
-    """``None`` when ``offer`` meets ``wanted``; else the first failed check, in this order:
-    the service is offered, the units fit, the unit price fits, every guarantee is met."""
+def shortfall(offer: OfferService | None, wanted: Requirements, price: int) -> RefuseReason | None:
+    """``None`` when ``offer`` at unit ``price`` (Pricing's, for this consumer) meets
+    ``wanted``; else the first failed check, in this order: the service is offered, the units
+    fit, the price fits, a barter is taken if one is offered, every guarantee is met."""
     if offer is None:
         return "no_service"
     if wanted.units > offer.max_units:
         return "units"
-    if offer.unit_price > wanted.max_price:
+    if price > wanted.max_price:
         return "price"
+    if wanted.barter is not None and not offer.barter:
+        return "barter"
     bounds = {bound.metric: bound for bound in offer.bounds}
     if not all(_meets(bounds.get(g.metric), g) for g in wanted.guarantees):
         return "guarantee"

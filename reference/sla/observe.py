@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Any
 
 from reference.sla.data import Negotiation, SlaData
 from spec.v1.sla import state as S
+from spec.v1.sla.commands import MarketPrice
 
 if TYPE_CHECKING:
     from reference.node import Node
@@ -36,6 +37,7 @@ def observe(node: "Node[Any]") -> S.SlaState:
                 used=held.used,
                 charged=held.charged,
                 streaks=_streaks(held, data.controls[neg]),
+                pair=held.pair,
             )
             for neg, held in data.negotiations.items()
         ),
@@ -49,8 +51,17 @@ def observe(node: "Node[Any]") -> S.SlaState:
                 reports=r.reports,
                 charged=r.charged,
                 penalty=r.penalty,
-                due=r.charged - r.penalty,
+                due=r.due,
+                pair=r.pair,
+                settled=r.settled,
             )
             for r in data.records
+        ),
+        rules=tuple(
+            S.Rule(peer=peer, rule=rule)  # type: ignore[arg-type]
+            for peer, rule in data.rules.items()
+        ),
+        prices=tuple(
+            MarketPrice(service=service, price=price) for service, price in data.prices.items()
         ),
     )

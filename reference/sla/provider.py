@@ -2,11 +2,21 @@
 with signed terms or a refusal, and the consumer's acceptance or rejection."""
 
 from reference.effects import CancelTimer, Effect, Emit, StartTimer
+from reference.sla.barter import hold_reciprocal
 from reference.sla.context import held, on, timer_name
 from reference.sla.data import Negotiation, SlaData, with_negotiation
 from reference.sla.frames import open_acceptance, seal_inner
 from reference.sla.matching import shortfall
-from spec.v1.sla.messages import AcceptProposal, Agreement, Cfp, Propose, Refuse, Terms
+from reference.sla.pricing import price_for
+from spec.v1.sla.messages import (
+    AcceptProposal,
+    Agreement,
+    Cfp,
+    Propose,
+    Refuse,
+    RefuseReason,
+    Terms,
+)
 from spec.v1.types import ID_BYTES
 
 Result = tuple[SlaData, tuple[Effect, ...]]
@@ -40,17 +50,30 @@ def deadline_changed(data: SlaData, payload: object) -> bool:
     return _cfp(payload).deadline != held(data, on(payload)).deadline
 
 
-def meets_requirements(data: SlaData, payload: object) -> bool:
+def _asked(data: SlaData, payload: object) -> int | None:
+    """Pricing's unit price for the cfp's sender, or ``None`` for a service not offered."""
+    event = on(payload)
+    offer = data.services.get(_cfp(payload).requirements.service)
+    return None if offer is None else price_for(data, offer, event.sender, event.now)
+
+
+def _shortfall(data: SlaData, payload: object) -> RefuseReason | None:
     wanted = _cfp(payload).requirements
-    return shortfall(data.services.get(wanted.service), wanted) is None
+    price = _asked(data, payload)
+    return shortfall(data.services.get(wanted.service), wanted, 0 if price is None else price)
+
+
+def meets_requirements(data: SlaData, payload: object) -> bool:
+    return _shortfall(data, payload) is None
 
 
 def propose(data: SlaData, payload: object) -> Result:
-    """Sign terms that repeat the requirements at the service's unit price."""
+    """Sign terms that repeat the requirements at Pricing's unit price for this consumer."""
     event = on(payload)
     cfp = _cfp(payload)
     wanted = cfp.requirements
-    offer = data.services[wanted.service]
+    price = _asked(data, payload)
+    assert price is not None
     terms = Terms(
         neg=event.neg,
         round=cfp.round,
@@ -58,10 +81,11 @@ def propose(data: SlaData, payload: object) -> Result:
         consumer=event.sender,
         service=wanted.service,
         units=wanted.units,
-        unit_price=offer.unit_price,
+        unit_price=price,
         guarantees=wanted.guarantees,
         start=wanted.start,
         end=wanted.end,
+        barter=wanted.barter,
     )
     frame, digest = seal_inner(data.identity, terms)
     mine = Negotiation(
@@ -76,11 +100,9 @@ def propose(data: SlaData, payload: object) -> Result:
 def _refusal(data: SlaData, payload: object) -> Emit:
     event = on(payload)
     cfp = _cfp(payload)
-    offer = data.services.get(cfp.requirements.service)
-    reason = shortfall(offer, cfp.requirements)
+    reason = _shortfall(data, payload)
     assert reason is not None
-    ask = None if offer is None else offer.unit_price
-    refuse = Refuse(neg=event.neg, round=cfp.round, reason=reason, ask=ask)
+    refuse = Refuse(neg=event.neg, round=cfp.round, reason=reason, ask=_asked(data, payload))
     return Emit("refuse", event.sender, refuse)
 
 
@@ -129,7 +151,7 @@ def agree(data: SlaData, payload: object) -> Result:
     mine = held(data, event)
     assert mine.offer is not None
     sla = Agreement(neg=event.neg, terms=mine.offer, acceptance=frame)
-    return with_negotiation(data, event.neg, mine._replace(acceptance=frame)), (
+    return hold_reciprocal(data, event.neg, mine._replace(acceptance=frame)), (
         Emit("agreement", mine.peer, sla),
         CancelTimer(timer_name(event.neg)),
     )

@@ -8,7 +8,16 @@ from reference.engine import Event, Machine
 from reference.identity import Identity
 from reference.instances import Instanced
 from reference.node import ProtocolRole, Stimulus
-from reference.sla import accounting, consumer, negotiation, provider, services
+from reference.sla import (
+    access,
+    accounting,
+    consumer,
+    negotiation,
+    pricing,
+    provider,
+    services,
+    settlement,
+)
 from reference.sla.context import On
 from reference.sla.data import SlaData, with_control
 from reference.sla.observe import observe
@@ -18,8 +27,16 @@ from spec.v1.sla.commands import Negotiate, SlaParams
 
 NODE_MACHINE: Machine[SlaData] = Machine(
     NODE_TABLE,
-    guards={"services_full": negotiation.services_full},
-    actions={"register": services.register},
+    guards={
+        "services_full": negotiation.services_full,
+        "prices_full": pricing.prices_full,
+        "rules_full": access.rules_full,
+    },
+    actions={
+        "register": services.register,
+        "set_price": pricing.set_price,
+        "set_rule": access.set_rule,
+    },
 )
 
 AGREEMENT_MACHINE: Machine[SlaData] = Machine(
@@ -54,6 +71,13 @@ AGREEMENT_MACHINE: Machine[SlaData] = Machine(
         "report_breaches": accounting.report_breaches,
         "wrong_total": accounting.wrong_total,
         "closed_agreement": accounting.closed_agreement,
+        "provider_denied": access.provider_denied,
+        "consumer_denied": access.consumer_denied,
+        "not_recorded": settlement.not_recorded,
+        "not_recorded_peer": settlement.not_recorded_peer,
+        "already_settled": settlement.already_settled,
+        "pair_open": settlement.pair_open,
+        "not_owed": settlement.not_owed,
     },
     actions={
         "call": consumer.call,
@@ -77,10 +101,12 @@ AGREEMENT_MACHINE: Machine[SlaData] = Machine(
         "report": accounting.report,
         "report_violated": accounting.report_violated,
         "finish": accounting.finish,
+        "pay": settlement.pay,
+        "take_payment": settlement.take_payment,
     },
 )
 
-NODE_WIDE = frozenset({"command:offer_service"})
+NODE_WIDE = frozenset({"command:offer_service", "command:market_price", "command:access"})
 
 
 def negotiation_of(data: SlaData, event: Event) -> tuple[bytes | None, Event]:

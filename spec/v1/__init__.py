@@ -2,7 +2,7 @@
 
 from typing import Final
 
-SPEC_VERSION: Final = "1.6.0"
+SPEC_VERSION: Final = "1.7.0"
 """Semantic version of this specification (see ``prose/versioning.md``)."""
 
 WIRE_VERSION: Final = 1

@@ -230,8 +230,9 @@ SLA_DEADLINE_PASSED: Final = _code(
 SLA_TOO_MANY: Final = _code(
     "sla.too_many",
     "The node holds as many negotiations (or offers services) as it may.",
-    "A node holds at most max_open negotiations and agreements and offers at most 64 services; "
-    "it refuses new ones rather than drop any it holds.",
+    "A node holds at most max_open negotiations and agreements, offers and prices at most 64 "
+    "services and keeps at most 256 access rules; it refuses new ones rather than drop any it "
+    "holds.",
 )
 SLA_BAD_ROUND: Final = _code(
     "sla.bad_round",
@@ -287,13 +288,36 @@ SLA_WRONG_CHARGE: Final = _code(
 )
 SLA_UNKNOWN_AGREEMENT: Final = _code(
     "sla.unknown_agreement",
-    "A usage report for an agreement the node does not know.",
-    "Usage is reported only for an agreement the node holds.",
+    "A usage report or a payment for an agreement the node does not know.",
+    "Usage is reported only for an agreement the node holds, and paid only for one it has a "
+    "record of.",
 )
 SLA_AGREEMENT_CLOSED: Final = _code(
     "sla.agreement_closed",
     "A usage report for an agreement that has already closed.",
     "A completed, violated or terminated agreement takes no more usage.",
+)
+SLA_DENIED: Final = _code(
+    "sla.denied",
+    "A negotiation with a peer that access control does not admit.",
+    "Security (interface C) admits a peer before negotiation starts: not denied by a rule, and "
+    "allowed by one or with a standing of at least min_standing.",
+)
+SLA_SETTLED: Final = _code(
+    "sla.settled",
+    "A payment for an agreement that is already settled.",
+    "An agreement, or a barter pair, is settled once: a second payment would be paid twice.",
+)
+SLA_BARTER_UNSETTLED: Final = _code(
+    "sla.barter_unsettled",
+    "A payment for one leg of a barter pair while the other leg is still open.",
+    "A barter pair settles both legs together, once both have closed, or neither.",
+)
+SLA_WRONG_PAYMENT: Final = _code(
+    "sla.wrong_payment",
+    "A payment by a party that owes nothing, or of another amount than it owes.",
+    "The consumer of an agreement pays what is due on it; for a barter pair, the party that "
+    "owes the difference between the two legs' dues pays exactly that difference.",
 )
 
 # -- engine: the implementation broke its own table (a bug, never the peer's fault) --

@@ -272,8 +272,9 @@ FLAGS: Final[tuple[Flag, ...]] = (
     _flag(
         "NegotiationFlood",
         "resource",
-        "More negotiations than a node holds (max_open), or more than 64 offered services: it "
-        "must refuse the new ones, never drop what it holds.",
+        "More negotiations than a node holds (max_open), more than 64 offered or priced "
+        "services, or more than 256 access rules: it must refuse the new ones, never drop what "
+        "it holds.",
     ),
     _flag(
         "PhantomOffer",
@@ -317,6 +318,27 @@ FLAGS: Final[tuple[Flag, ...]] = (
         "UnknownAgreement",
         "protocol",
         "Usage reported for an agreement the node never held, or for one that has closed.",
+    ),
+    _flag(
+        "DeniedPeer",
+        "auth_bypass",
+        "A negotiation opened by, or with, a peer that access control excludes: denied by a "
+        "rule, or with too low a standing.",
+    ),
+    _flag(
+        "DoublePayment",
+        "replay",
+        "A payment for an agreement or barter pair that is already settled.",
+    ),
+    _flag(
+        "BarterUnsettled",
+        "protocol",
+        "One leg of a barter pair settled alone, while the other leg's obligation is still open.",
+    ),
+    _flag(
+        "WrongPayment",
+        "protocol",
+        "A payment of another amount than is due, or by a party that owes nothing.",
     ),
 )
 

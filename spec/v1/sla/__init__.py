@@ -1,10 +1,12 @@
 """The ``sla`` protocol: MMAPPS service negotiation to a Service Level Agreement.
 
-Slice 1 of the middleware (``sla.md``): a provider offers services (interface A);
-a consumer negotiates with it over remote interface 2, in FIPA Iterated Contract Net's
-shape (``cfp``, ``propose``, ``refuse``, ``accept_proposal``, ``reject_proposal``), for a
+The middleware of ``sla.md``: a provider offers services (interface A) at a fixed or a
+market price (D, E, L); Security admits peers by rule and standing (C); a consumer
+negotiates with it over remote interface 2, in FIPA Iterated Contract Net's shape
+(``cfp``, ``propose``, ``refuse``, ``accept_proposal``, ``reject_proposal``), for a
 bounded number of rounds and until a deadline; the SLA is the provider's signed terms
-and the consumer's signed acceptance of them. One concept per module:
+and the consumer's signed acceptance of them; the agreement runs, is charged and
+settled in money or by barter (G to K, A&C to A&C). One concept per module:
 
 - :mod:`~spec.v1.sla.constants`: sizes, bounds and timers;
 - :mod:`~spec.v1.sla.messages`: the message bodies and the inner frames;
@@ -12,6 +14,7 @@ and the consumer's signed acceptance of them. One concept per module:
 - :mod:`~spec.v1.sla.state`: the observable state :class:`SlaState`;
 - :mod:`~spec.v1.sla.rows`: the agreement table's states and row builders;
 - :mod:`~spec.v1.sla.life`: the agreement's life after ``pending``;
+- :mod:`~spec.v1.sla.settlement`: payment and barter settlement of closed agreements;
 - :mod:`~spec.v1.sla.table`: the machines :data:`TABLES`.
 """
 
@@ -25,10 +28,13 @@ from spec.v1.sla.commands import (
     Counter,
     End,
     Finish,
+    MarketPrice,
     Negotiate,
     OfferService,
+    Pay,
     Reject,
     ReportUsage,
+    SetAccess,
     SlaParams,
     Start,
 )
@@ -40,6 +46,7 @@ from spec.v1.sla.messages import (
     Agreement,
     Cfp,
     InformDone,
+    Payment,
     Propose,
     Refuse,
     RejectProposal,
@@ -61,6 +68,7 @@ MESSAGE_TYPES: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
         "usage": Usage,
         "inform_done": InformDone,
         "terminate": Terminate,
+        "payment": Payment,
         "terms": Terms,
         "acceptance": Acceptance,
     }
@@ -79,6 +87,9 @@ COMMAND_TYPES: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
         "usage": ReportUsage,
         "finish": Finish,
         "terminate": End,
+        "pay": Pay,
+        "access": SetAccess,
+        "market_price": MarketPrice,
     }
 )
 """Every SLA command and its argument model."""

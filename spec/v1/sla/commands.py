@@ -1,7 +1,7 @@
 """The SLA node's local commands (the application's and a service's requests) and its
 parameters."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -9,6 +9,7 @@ from spec.v1.base import WireModel
 from spec.v1.envelope import ReplaySenders
 from spec.v1.sla.constants import MAX_OPEN, MAX_RECORDS, MAX_ROUNDS, NONCE_BYTES
 from spec.v1.sla.messages import (
+    NEGOTIATED_BIT,
     Bounds,
     Measures,
     NegotiationId,
@@ -33,6 +34,14 @@ class SlaParams(WireModel):
     """A breached agreement's penalty: this share of what was charged, in basis points."""
     max_records: Annotated[int, Field(ge=1, le=MAX_RECORDS)]
     """The most records of closed agreements a node keeps; the oldest goes first."""
+    pay_within: Annotated[int, Field(ge=0, le=1 << 32)]
+    """Ticks after an agreement (or barter pair) closes within which its debtor pays; later,
+    the unpaid record counts against the debtor's standing."""
+    min_standing: Annotated[int, Field(ge=0, le=MAX_RECORDS)]
+    """The least standing of a peer this node negotiates with, unless a rule allows it."""
+    newcomer_bp: BasisPoints
+    """The price markup for a consumer of standing 0, in basis points of the base price; a
+    consumer of standing s pays newcomer_bp // (1 + s)."""
     replay_senders: ReplaySenders
     """The most senders whose last sequence number the node keeps (1 to 4096)."""
 
@@ -50,6 +59,11 @@ class OfferService(WireModel):
     """The most units one agreement may cover."""
     bounds: Bounds
     """What the provider can guarantee, ascending by metric."""
+    pricing: Literal["fixed", "market"]
+    """``fixed``: the base price is ``unit_price``; ``market``: the service's latest auction
+    price (interface L), or ``unit_price`` until one is known."""
+    barter: bool
+    """Whether the provider takes a reciprocal service (a barter) as payment."""
 
     @model_validator(mode="after")
     def _sorted(self) -> "OfferService":
@@ -68,6 +82,12 @@ class Negotiate(WireModel):
     """The negotiation's last tick: from now to now + ``max_deadline``."""
     requirements: Requirements
     """Round 1's requirements."""
+
+    @model_validator(mode="after")
+    def _negotiated(self) -> "Negotiate":
+        if self.nonce[0] & NEGOTIATED_BIT:
+            raise ValueError("the nonce's first bit is set: that id names a reciprocal leg")
+        return self
 
 
 class Counter(WireModel):
@@ -129,3 +149,34 @@ class End(WireModel):
 
     neg: NegotiationId
     """The agreement."""
+
+
+class Pay(WireModel):
+    """Command ``pay`` (A&C to A&C): pay what this node owes on an agreement it consumed."""
+
+    neg: NegotiationId
+    """The closed agreement (or one leg of a barter pair) this node consumed."""
+
+
+AccessRule = Literal["allow", "deny", "default"]
+"""``allow``: admit the peer whatever its standing; ``deny``: never; ``default``: remove the
+peer's rule, so its standing decides."""
+
+
+class SetAccess(WireModel):
+    """Command ``access`` (Security, interface C): set or remove one peer's rule."""
+
+    peer: NodeId
+    """The peer the rule is for."""
+    rule: AccessRule
+    """The rule."""
+
+
+class MarketPrice(WireModel):
+    """Command ``market_price`` (interface L): the auction's current price of a service
+    reaches Pricing."""
+
+    service: ServiceId
+    """The service."""
+    price: Amount
+    """Its latest auction price of one unit, in minor units."""

@@ -34,3 +34,6 @@ MAX_RECORDS: Final = 256
 
 MAX_MEASURES: Final = MAX_GUARANTEES
 """Most measured values of one usage report (one per metric)."""
+
+MAX_RULES: Final = 256
+"""Most access rules (allow or deny) one node keeps."""

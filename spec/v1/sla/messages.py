@@ -7,6 +7,11 @@ every node and names the party that opened it. The provider's binding offer is a
 inner frame ``terms`` that it signs (sequence number 0); the consumer accepts it
 with an inner frame ``acceptance`` that it signs over the digest of those terms.
 The two frames together are the SLA: both parties' signatures over every term.
+
+A barter SLA's price is a reciprocal agreement: the terms carry the consumer's ``barter``
+leg, the service it provides to the provider in return. That leg runs as an agreement of
+its own, with the parties' roles swapped, under the id :func:`reciprocal_id` derives
+(``sla.md``, "Barter").
 """
 
 from typing import Annotated, Final, Literal
@@ -36,16 +41,32 @@ UnitName = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0
 Units = Annotated[int, Field(ge=1, le=MAX_UNITS)]
 """How many units of the service an agreement covers."""
 
+NEGOTIATED_BIT: Final = 0x80
+"""The first bit of a nonce: 0 in every id a ``cfp`` opens, 1 in a reciprocal leg's id."""
+
+
+def reciprocal_id(neg: bytes, provider: bytes) -> bytes:
+    """A barter agreement's reciprocal leg: the provider (its consumer) followed by the
+    nonce with its first bit set. No cfp opens such an id, so it is unique at both parties."""
+    nonce = neg[ID_BYTES:]
+    return provider + bytes((nonce[0] | NEGOTIATED_BIT,)) + nonce[1:]
+
+
+def is_reciprocal(neg: bytes) -> bool:
+    """The id of a barter's reciprocal leg, which no cfp may open."""
+    return bool(neg[ID_BYTES] & NEGOTIATED_BIT)
+
+
 Comparison = Literal["ge", "le"]
 """How a measured value must compare with its bound: ``ge`` at least, ``le`` at most."""
 
 INNER_TYPES: Final = ("terms", "acceptance")
 """The types that only travel as inner frames; a node never accepts them as messages."""
 
-REFUSE_REASONS: Final = ("no_service", "units", "price", "guarantee")
+REFUSE_REASONS: Final = ("no_service", "units", "price", "barter", "guarantee")
 """Why a provider refuses a cfp, in the order the checks run (``sla.md``)."""
 
-RefuseReason = Literal["no_service", "units", "price", "guarantee"]
+RefuseReason = Literal["no_service", "units", "price", "barter", "guarantee"]
 
 
 class Bound(WireModel):
@@ -82,6 +103,37 @@ Bounds = Annotated[tuple[Bound, ...], Field(max_length=MAX_GUARANTEES)]
 """Bounds ascending by metric name, at most one per metric."""
 
 
+def _period_and_value(start: int, end: int, unit_price: int, units: int, what: str) -> None:
+    if start > end:
+        raise ValueError(f"start {start} is after end {end}")
+    if unit_price * units > U63_MAX:
+        raise ValueError(f"{what} * units exceeds 2^63 - 1")
+
+
+class Leg(WireModel):
+    """A barter's reciprocal leg: the service the consumer provides to the provider in return,
+    priced at the consumer's own unit price (what settles any difference in value)."""
+
+    service: ServiceId
+    """The service the consumer provides."""
+    units: Units
+    """How many units of it."""
+    unit_price: Amount
+    """Its price of one unit, in minor units."""
+    guarantees: Guarantees
+    """What the consumer guarantees, ascending by metric."""
+    start: Tick
+    """The first tick of its delivery."""
+    end: Tick
+    """The last tick of its delivery (``start <= end``)."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Leg":
+        _sorted_metrics(self.guarantees, "guarantees")
+        _period_and_value(self.start, self.end, self.unit_price, self.units, "unit_price")
+        return self
+
+
 class Requirements(WireModel):
     """What a consumer asks for: the service, how much of it, at most what unit price, with
     which guarantees, and when."""
@@ -98,14 +150,13 @@ class Requirements(WireModel):
     """The first tick of service delivery."""
     end: Tick
     """The last tick of service delivery (``start <= end``)."""
+    barter: Leg | None
+    """What the consumer provides in return (a barter), or null to pay in money only."""
 
     @model_validator(mode="after")
     def _consistent(self) -> "Requirements":
         _sorted_metrics(self.guarantees, "guarantees")
-        if self.start > self.end:
-            raise ValueError(f"start {self.start} is after end {self.end}")
-        if self.max_price * self.units > U63_MAX:
-            raise ValueError("max_price * units exceeds 2^63 - 1")
+        _period_and_value(self.start, self.end, self.max_price, self.units, "max_price")
         return self
 
 
@@ -133,16 +184,15 @@ class Terms(WireModel):
     """As required."""
     end: Tick
     """As required."""
+    barter: Leg | None
+    """As required: the reciprocal leg the consumer provides, or null."""
 
     @model_validator(mode="after")
     def _consistent(self) -> "Terms":
         _sorted_metrics(self.guarantees, "guarantees")
         if self.neg[:ID_BYTES] != self.consumer:
             raise ValueError("the negotiation id does not begin with the consumer")
-        if self.start > self.end:
-            raise ValueError(f"start {self.start} is after end {self.end}")
-        if self.unit_price * self.units > U63_MAX:
-            raise ValueError("unit_price * units exceeds 2^63 - 1")
+        _period_and_value(self.start, self.end, self.unit_price, self.units, "unit_price")
         return self
 
 
@@ -168,6 +218,12 @@ class Cfp(WireModel):
     """The last tick of the negotiation, the same in every round."""
     requirements: Requirements
     """What the consumer asks for in this round."""
+
+    @model_validator(mode="after")
+    def _negotiated(self) -> "Cfp":
+        if is_reciprocal(self.neg):
+            raise ValueError("the nonce's first bit is set: that id names a reciprocal leg")
+        return self
 
 
 class Propose(WireModel):
@@ -278,3 +334,13 @@ class Terminate(WireModel):
 
     neg: NegotiationId
     """The agreement."""
+
+
+class Payment(WireModel):
+    """Consumer's A&C to provider's A&C: payment of what is due on a closed agreement, or of
+    the difference a barter pair leaves (``sla.md``, "Payment and settlement")."""
+
+    neg: NegotiationId
+    """The agreement paid for: one the payer consumed."""
+    amount: Annotated[int, Field(ge=1, le=U63_MAX)]
+    """What is paid, in minor units: exactly what the payer owes."""

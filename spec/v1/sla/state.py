@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from spec.v1.base import WireModel
-from spec.v1.sla.commands import OfferService
-from spec.v1.sla.constants import MAX_GUARANTEES, MAX_OPEN, MAX_RECORDS, MAX_SERVICES
+from spec.v1.sla.commands import MarketPrice, OfferService
+from spec.v1.sla.constants import MAX_GUARANTEES, MAX_OPEN, MAX_RECORDS, MAX_RULES, MAX_SERVICES
 from spec.v1.sla.messages import NegotiationId, ReportCount, Requirements, Round, UsedUnits
 from spec.v1.stack import RoutedFrame
 from spec.v1.types import Amount, NodeId, Tick
@@ -49,6 +49,8 @@ class NegotiationState(WireModel):
     streaks: Annotated[tuple[ReportCount, ...], Field(max_length=MAX_GUARANTEES)]
     """Per guarantee of the terms, in their order: how many of the latest reports in a row
     were outside its bound (empty before the SLA exists)."""
+    pair: NegotiationId | None
+    """A barter agreement's other leg (from ``pending`` on), or null."""
 
 
 Outcome = Literal["completed", "violated", "terminated"]
@@ -76,6 +78,20 @@ class Record(WireModel):
     """The provider's penalty for a breach (0 unless violated)."""
     due: Amount
     """What the consumer owes and the provider is credited: charged - penalty."""
+    pair: NegotiationId | None
+    """A barter leg's other leg, or null."""
+    settled: bool
+    """Paid (or, for a barter pair, both legs settled together); true at once when nothing
+    is owed."""
+
+
+class Rule(WireModel):
+    """An access rule of Security (interface C)."""
+
+    peer: NodeId
+    """The peer."""
+    rule: Literal["allow", "deny"]
+    """Admit it whatever its standing, or never."""
 
 
 class SlaState(WireModel):
@@ -83,7 +99,12 @@ class SlaState(WireModel):
 
     services: Annotated[tuple[OfferService, ...], Field(max_length=MAX_SERVICES)]
     """The services offered, ascending by service id."""
-    negotiations: Annotated[tuple[NegotiationState, ...], Field(max_length=MAX_OPEN)]
-    """Every negotiation and agreement held, ascending by id."""
+    negotiations: Annotated[tuple[NegotiationState, ...], Field(max_length=2 * MAX_OPEN)]
+    """Every negotiation and agreement held, ascending by id (reciprocal legs included: at
+    most 2 * max_open)."""
     records: Annotated[tuple[Record, ...], Field(max_length=MAX_RECORDS)]
     """Closed agreements, oldest first (by closing tick, then id)."""
+    rules: Annotated[tuple[Rule, ...], Field(max_length=MAX_RULES)]
+    """Access rules, ascending by peer."""
+    prices: Annotated[tuple[MarketPrice, ...], Field(max_length=MAX_SERVICES)]
+    """The latest auction price of each service it was given for, ascending by service."""

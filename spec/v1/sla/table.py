@@ -32,6 +32,7 @@ from spec.v1.sla.rows import (
     refuse,
     stranger,
 )
+from spec.v1.sla.settlement import SETTLE_ROWS
 
 NODE_TABLE: Final = MachineTable(
     name="sla.node",
@@ -54,6 +55,40 @@ NODE_TABLE: Final = MachineTable(
             "register",
             RUNNING,
             note="Interface A: keep the service's offer, replacing an earlier one of it.",
+        ),
+        refuse(
+            "price_full",
+            RUNNING,
+            "command:market_price",
+            "prices_full",
+            "sla.too_many",
+            "A price for a new service beyond the 64 a node keeps prices of.",
+        ),
+        _row(
+            "price",
+            RUNNING,
+            "command:market_price",
+            None,
+            "set_price",
+            RUNNING,
+            note="Interface L: keep the service's latest auction price, for market pricing.",
+        ),
+        refuse(
+            "access_full",
+            RUNNING,
+            "command:access",
+            "rules_full",
+            "sla.too_many",
+            "A rule for a new peer beyond the 256 a node keeps.",
+        ),
+        _row(
+            "access",
+            RUNNING,
+            "command:access",
+            None,
+            "set_rule",
+            RUNNING,
+            note="Interface C: set the peer's allow or deny rule, or remove it (default).",
         ),
     ),
 )
@@ -88,6 +123,15 @@ AGREEMENT_TABLE: Final = MachineTable(
             "node_full",
             "sla.too_many",
             "The node already holds max_open negotiations and agreements.",
+        ),
+        refuse(
+            "negotiate_denied",
+            IDLE,
+            "command:negotiate",
+            "provider_denied",
+            "sla.denied",
+            "Security (C) does not admit the provider: a deny rule, or no allow rule and a "
+            "standing below min_standing.",
         ),
         _row(
             "negotiate",
@@ -249,7 +293,8 @@ AGREEMENT_TABLE: Final = MachineTable(
             "conclude",
             PENDING,
             note="The provider confirms: the SLA holds both signatures; the deadline timer "
-            "is cancelled.",
+            "is cancelled. A barter's reciprocal leg is held from now, pending, with this "
+            "node its provider.",
         ),
         expire("calling_expired", CALLING),
         expire("proposed_expired", PROPOSED),
@@ -288,6 +333,15 @@ AGREEMENT_TABLE: Final = MachineTable(
             "sla.too_many",
             "The node already holds max_open negotiations and agreements.",
         ),
+        refuse(
+            "cfp_denied",
+            IDLE,
+            "message:cfp",
+            "consumer_denied",
+            "sla.denied",
+            "Security (C) does not admit the consumer: a deny rule, or no allow rule and a "
+            "standing below min_standing.",
+        ),
         _row(
             "answer",
             IDLE,
@@ -296,8 +350,8 @@ AGREEMENT_TABLE: Final = MachineTable(
             "propose",
             ANSWERED,
             ("propose",),
-            note="The offered service meets the requirements: sign terms at the service's "
-            "unit price and propose them; the deadline timer is due at deadline + 1.",
+            note="The offered service meets the requirements: sign terms at the consumer's "
+            "price (Pricing) and propose them; the deadline timer is due at deadline + 1.",
         ),
         _row(
             "decline",
@@ -408,7 +462,8 @@ AGREEMENT_TABLE: Final = MachineTable(
             "agree",
             PENDING,
             ("agreement",),
-            note="Send the SLA, both frames; the deadline timer is cancelled.",
+            note="Send the SLA, both frames; the deadline timer is cancelled. A barter's "
+            "reciprocal leg is held from now, pending, with this node its consumer.",
         ),
         stranger("rejected_stranger", ANSWERED, "message:reject_proposal"),
         late("rejected_late", ANSWERED, "message:reject_proposal"),
@@ -431,6 +486,7 @@ AGREEMENT_TABLE: Final = MachineTable(
         ),
         expire("answered_expired", ANSWERED),
         *LIFE_ROWS,
+        *SETTLE_ROWS,
     ),
 )
 """One negotiation, from the consumer's first cfp to an agreement (or to nothing)."""
