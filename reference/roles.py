@@ -10,6 +10,7 @@ from reference.auction import stack as auction_stack
 from reference.node import ProtocolRole
 from reference.overlay import role as overlay
 from reference.sla import role as sla
+from reference.sla import stack as sla_stack
 
 ROLES: Final[Mapping[str, ProtocolRole[Any]]] = MappingProxyType(
     {
@@ -18,5 +19,6 @@ ROLES: Final[Mapping[str, ProtocolRole[Any]]] = MappingProxyType(
         auction.ROLE.protocol: auction.ROLE,
         auction_stack.ROLE.protocol: auction_stack.ROLE,
         sla.ROLE.protocol: sla.ROLE,
+        sla_stack.ROLE.protocol: sla_stack.ROLE,
     }
 )

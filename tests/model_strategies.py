@@ -44,10 +44,35 @@ def _instances(model: type[BaseModel]) -> st.SearchStrategy[BaseModel]:
 
 
 def _one_window(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """A whole stack's two parts name one replay window size: the auction takes the
+    """A whole stack's two parts name one replay window size: the application takes the
     overlay's (two independent draws almost never agree, and would all be filtered)."""
     senders = kwargs["overlay"].replay_senders
-    return {**kwargs, "auction": kwargs["auction"].model_copy(update={"replay_senders": senders})}
+    part = "auction" if "auction" in kwargs else "sla"
+    return {**kwargs, part: kwargs[part].model_copy(update={"replay_senders": senders})}
+
+
+def _names(kwargs: dict[str, Any], *fields: str) -> dict[str, Any]:
+    """Name lists ascending and unique."""
+    return {**kwargs, **{f: tuple(sorted(set(kwargs[f]))) for f in fields}}
+
+
+def _description(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return _names(_offer(kwargs), "functions", "interfaces")
+
+
+def _wanted(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return _names({**kwargs, "guarantees": _by_metric(kwargs["guarantees"])}, "functions")
+
+
+def _negotiated(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A cfp opens an id whose nonce begins with a 0 bit."""
+    neg = kwargs["neg"]
+    return {**kwargs, "neg": neg[:16] + bytes((neg[16] & 0x7F,)) + neg[17:]}
+
+
+def _nonce(kwargs: dict[str, Any]) -> dict[str, Any]:
+    nonce = kwargs["nonce"]
+    return {**kwargs, "nonce": bytes((nonce[0] & 0x7F,)) + nonce[1:]}
 
 
 def _by_metric(items: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -88,6 +113,13 @@ def _terms(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 _ALIGN: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "AuctionStackParams": _one_window,
+    "SlaStackParams": _one_window,
+    "Leg": lambda kwargs: _period_and_price(kwargs, "unit_price"),
+    "Description": _description,
+    "Wanted": _wanted,
+    "Publish": lambda kwargs: _names(kwargs, "functions", "interfaces"),
+    "Cfp": _negotiated,
+    "Negotiate": _nonce,
     "OfferService": _offer,
     "Requirements": _requirements,
     "Terms": _terms,

@@ -274,7 +274,14 @@ def test_in_process_exception_is_a_crash_with_traceback() -> None:
 
 def test_subprocess_reference_round_trip_and_reaping() -> None:
     impl = SubprocessAdapter(REFDRIVER, step_timeout=10)
-    assert impl.hello().protocols == ("auction", "auction_stack", "overlay", "sla", "wire")
+    assert impl.hello().protocols == (
+        "auction",
+        "auction_stack",
+        "overlay",
+        "sla",
+        "sla_stack",
+        "wire",
+    )
     pid = impl.pid
     assert pid is not None
     assert isinstance(impl.create_node(WIRE_NODE), D.Ok)
@@ -354,7 +361,14 @@ def test_restarted_iut_must_answer_hello_the_same_way(tmp_path: Path) -> None:
         "sys.exit(serve(handle))\n"
     )
     impl = SubprocessAdapter([sys.executable, str(script)], step_timeout=10)
-    assert impl.hello().protocols == ("auction", "auction_stack", "overlay", "sla", "wire")
+    assert impl.hello().protocols == (
+        "auction",
+        "auction_stack",
+        "overlay",
+        "sla",
+        "sla_stack",
+        "wire",
+    )
     with pytest.raises(IUTCrashed):
         impl.reset()
     with pytest.raises(IUTVersionError, match="restarted IUT answered hello differently"):

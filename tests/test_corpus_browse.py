@@ -102,7 +102,9 @@ def test_list_filters() -> None:
 def test_list_refuses_an_unknown_protocol_or_flag_naming_the_known_ones() -> None:
     result = invoke("corpus", "list", "--protocol", "wrie")
     assert result.exit_code == 2
-    assert "the protocols auction, auction_stack, overlay, sla, wire" in flat(result.output)
+    assert "the protocols auction, auction_stack, overlay, sla, sla_stack, wire" in flat(
+        result.output
+    )
     assert "did you mean wire" in flat(result.output)
     result = invoke("corpus", "list", "--flag", "BadSignatur")
     assert result.exit_code == 2

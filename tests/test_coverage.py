@@ -3,8 +3,9 @@
 The corpus is replayed through the reference in process with
 ``Machine.select`` observed (never modified): a row counts when it was
 selected for a step that the node then accepted, and a refusing row when it
-was selected for a step the node then rejected with the row's own code. Any
-row no trace fires fails the test, and the uncovered rows are printed.
+was selected for a step the node then rejected with the row's own code, or,
+in a whole stack, for a caused event the stack then dropped. Any row no trace
+fires fails the test, and the uncovered rows are printed.
 """
 
 from collections.abc import Callable
@@ -56,8 +57,10 @@ def fired_by_level(
                     (name, row.id) for name, row in selected if row.refuses == exc.code.code
                 )
                 continue
-            # (in a whole stack, a caused event that was refused is dropped: not fired)
-            level.update((name, row.id) for name, row in selected if row.refuses is None)
+            # In a whole stack, a caused event (an upcall the overlay makes) that a refusing row
+            # refused is dropped and the input is still taken: that row fired, as a refusal
+            # the stack dropped. Alone, an accepted step selects no refusing row.
+            level.update((name, row.id) for name, row in selected)
     return covered
 
 

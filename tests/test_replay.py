@@ -284,6 +284,8 @@ def _valid_params(protocol: str) -> dict[str, object]:
         "pay_within": 10,
         "min_standing": 0,
         "newcomer_bp": 0,
+        "search_timeout": 20,
+        "replicas": 2,
     }
     return {
         "wire": {},

@@ -53,6 +53,8 @@ PARAMS = SlaParams(
     pay_within=10,
     min_standing=0,
     newcomer_bp=0,
+    search_timeout=20,
+    replicas=2,
     replay_senders=64,
 )
 SERVICE = bytes.fromhex("5a" * 16)

@@ -184,6 +184,68 @@ class PeerCase(CaseRecorder[D]):
             raise CaseError(f"{self.case_id}: timer {name!r} is not running")
         return self.record(FireTimer(kind="timer", name=name), note, at=when, error=error)
 
+    def app(
+        self,
+        name: str,
+        args: WireModel | bytes,
+        note: str,
+        *,
+        error: E.ErrorCode | None = None,
+        field: str | None = None,
+        control: bytes | None = None,
+        at: int | None = None,
+        record_state: bool = True,
+    ) -> tuple[Emitted, ...]:
+        """The application's command ``name`` (:meth:`command` for a node that may make
+        route downcalls: a ``locate`` does)."""
+        item, probe = command_input(name, args, control)
+        return self.record(
+            item, note, error=error, field=field, control=probe, at=at, record_state=record_state
+        )
+
+    def upcall(
+        self,
+        name: str,
+        args: WireModel | bytes,
+        note: str,
+        *,
+        error: E.ErrorCode | None = None,
+        field: str | None = None,
+        control: WireModel | None = None,
+        at: int | None = None,
+        record_state: bool = True,
+    ) -> tuple[Emitted, ...]:
+        """The overlay below ``a`` makes the upcall ``name``."""
+        raw = args if isinstance(args, bytes) else encode_message(args)
+        item = Upcall(kind="upcall", name=name, args=raw)
+        probe = (
+            None
+            if control is None
+            else Upcall(kind="upcall", name=name, args=encode_message(control))
+        )
+        return self.record(
+            item, note, error=error, field=field, control=probe, at=at, record_state=record_state
+        )
+
+    def joined(self, *names: str, at: int | None = None) -> None:
+        """``update`` upcalls: each of ``names`` joins a's leaf set."""
+        for name in names:
+            node = self.peer(name).node_id
+            self.upcall(
+                "update", UpdateUpcall(node=node, joined=True), f"{name} joins the leaf set", at=at
+            )
+
+    def deliver_routed(
+        self, key: bytes, frame: bytes, note: str, **kwargs: object
+    ) -> tuple[Emitted, ...]:
+        return self.upcall("deliver", DeliverUpcall(key=key, frame=frame), note, **kwargs)  # type: ignore[arg-type]
+
+    def forward_routed(
+        self, key: bytes, frame: bytes, next_hop: str, note: str
+    ) -> tuple[Emitted, ...]:
+        args = ForwardUpcall(key=key, frame=frame, next_hop=self.peer(next_hop).node_id)
+        return self.upcall("forward", args, note)
+
 
 class AuctionCase(PeerCase[AuctionData]):
     """Records the steps of one case against a fresh auction node ``a``."""
@@ -212,62 +274,6 @@ class AuctionCase(PeerCase[AuctionData]):
     @property
     def node(self) -> Node[AuctionData]:
         return self._node
-
-    def app(
-        self,
-        name: str,
-        args: WireModel | bytes,
-        note: str,
-        *,
-        error: E.ErrorCode | None = None,
-        field: str | None = None,
-        control: bytes | None = None,
-        at: int | None = None,
-    ) -> tuple[Emitted, ...]:
-        """The application's command ``name`` (:meth:`command` for a node that may make
-        route downcalls: a ``locate`` does)."""
-        item, probe = command_input(name, args, control)
-        return self.record(item, note, error=error, field=field, control=probe, at=at)
-
-    def upcall(
-        self,
-        name: str,
-        args: WireModel | bytes,
-        note: str,
-        *,
-        error: E.ErrorCode | None = None,
-        field: str | None = None,
-        control: WireModel | None = None,
-        at: int | None = None,
-    ) -> tuple[Emitted, ...]:
-        """The overlay below ``a`` makes the upcall ``name``."""
-        raw = args if isinstance(args, bytes) else encode_message(args)
-        item = Upcall(kind="upcall", name=name, args=raw)
-        probe = (
-            None
-            if control is None
-            else Upcall(kind="upcall", name=name, args=encode_message(control))
-        )
-        return self.record(item, note, error=error, field=field, control=probe, at=at)
-
-    def joined(self, *names: str, at: int | None = None) -> None:
-        """``update`` upcalls: each of ``names`` joins a's leaf set."""
-        for name in names:
-            node = self.peer(name).node_id
-            self.upcall(
-                "update", UpdateUpcall(node=node, joined=True), f"{name} joins the leaf set", at=at
-            )
-
-    def deliver_routed(
-        self, key: bytes, frame: bytes, note: str, **kwargs: object
-    ) -> tuple[Emitted, ...]:
-        return self.upcall("deliver", DeliverUpcall(key=key, frame=frame), note, **kwargs)  # type: ignore[arg-type]
-
-    def forward_routed(
-        self, key: bytes, frame: bytes, next_hop: str, note: str
-    ) -> tuple[Emitted, ...]:
-        args = ForwardUpcall(key=key, frame=frame, next_hop=self.peer(next_hop).node_id)
-        return self.upcall("forward", args, note)
 
 
 def flip_signature(frame: bytes) -> bytes:

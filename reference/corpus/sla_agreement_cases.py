@@ -60,8 +60,11 @@ def _provided(case: SlaCase, consumer: str, index: int = 1) -> bytes:
     return neg
 
 
-def _consumed(case: SlaCase, index: int = 1, wanted: Requirements = WANTED) -> bytes:
-    """``a`` negotiates with ``p``, which proposes; ``a`` accepts; ``p`` sends the SLA."""
+def _consumed(
+    case: SlaCase, index: int = 1, wanted: Requirements = WANTED, price: int = 10
+) -> bytes:
+    """``a`` negotiates with ``p``, which proposes at ``price``; ``a`` accepts; ``p`` sends
+    the SLA."""
     nonce = _nonce(index)
     args = Negotiate(
         provider=case.peer("p").node_id,
@@ -71,8 +74,8 @@ def _consumed(case: SlaCase, index: int = 1, wanted: Requirements = WANTED) -> b
     )
     case.command("negotiate", args, f"a asks p ({index})")
     neg = case.node_id + nonce
-    terms = case.peer("p").inner(case.terms("p", None, 1, wanted, 10, neg=neg))
-    case.send("p", Propose(neg=neg, round=1, terms=terms), "p proposes 10 a unit")
+    terms = case.peer("p").inner(case.terms("p", None, 1, wanted, price, neg=neg))
+    case.send("p", Propose(neg=neg, round=1, terms=terms), f"p proposes {price} a unit")
     out = case.command("accept", Accept(neg=neg), "a accepts")
     sent = _only(out, AcceptProposal)
     assert isinstance(sent, AcceptProposal)

@@ -12,20 +12,27 @@ stream priced 10 a unit with latency at most 40 ms and throughput at least
 800 kbit/s (:data:`OFFER`).
 """
 
-from typing import Final
+from typing import Any, Final
 
 from reference.codec import encode_message
 from reference.corpus.auction_casekit import PeerCase
 from reference.corpus.casekit import ATTACK, EDGE, CaseError
 from reference.identity import seed_from_label
+from reference.node import ProtocolRole
 from reference.sla.context import timer_name
-from reference.sla.data import SlaData
 from reference.sla.frames import digest
 from reference.sla.role import ROLE
+from reference.sla.stack import ROLE as STACK_ROLE
+from spec.v1.base import WireModel
 from spec.v1.envelope import MAX_REPLAY_SENDERS
+from spec.v1.overlay.commands import CreateRingCommand, OverlayParams
+from spec.v1.overlay.messages import Departure, LeafUpdate, Route
+from spec.v1.overlay.refs import NodeRef
 from spec.v1.sla.commands import OfferService, SlaParams
 from spec.v1.sla.messages import Acceptance, Bound, Guarantee, Requirements, Terms
-from spec.v1.trace import Generator, Tag
+from spec.v1.sla.stack import SlaStackParams
+from spec.v1.stack import DeliverUpcall, ForwardUpcall, UpdateUpcall
+from spec.v1.trace import Emitted, Generator, Tag
 
 NODE_SEED: Final = seed_from_label("sla/a")
 
@@ -38,6 +45,8 @@ PARAMS: Final = SlaParams(
     pay_within=20,
     min_standing=0,
     newcomer_bp=0,
+    search_timeout=50,
+    replicas=2,
     replay_senders=MAX_REPLAY_SENDERS,
 )
 """The market of every case unless it says otherwise."""
@@ -96,8 +105,16 @@ __all__ = [
 ]
 
 
-class SlaCase(PeerCase[SlaData]):
-    """Records the steps of one case against a fresh SLA node ``a``."""
+STACK: Final = Generator(name="sla-stack", version="1")
+"""The generator that records every case again against a whole stack (``sla_stack``)."""
+
+
+class SlaCase(PeerCase[Any]):
+    """Records the steps of one case against a fresh SLA node ``a``: alone (the overlay's
+    upcalls as inputs), or, for the :data:`STACK` generator, as a whole stack whose overlay
+    is a ring of one that ``a`` creates first, where each upcall of the case is made by the
+    overlay from the input that causes it (a peer's ``leaf_update`` or ``departure``, a
+    ``route`` one hop from a relay)."""
 
     def __init__(
         self,
@@ -109,17 +126,51 @@ class SlaCase(PeerCase[SlaData]):
         *,
         params: SlaParams = PARAMS,
     ) -> None:
+        self.stacked = generator.name == STACK.name
+        encoded = encode_message(params)
+        role: ProtocolRole[Any] = ROLE
+        if self.stacked:
+            case_id = "sla/stack/" + case_id.removeprefix("sla/").replace("/", "-")
+            description = f"{description} (a whole stack: the overlay and the SLA node)"
+            overlay = OverlayParams(x=10, y=10, bootstrap=None, replay_senders=MAX_REPLAY_SENDERS)
+            encoded = encode_message(SlaStackParams(overlay=overlay, sla=params))
+            role = STACK_ROLE
         super().__init__(
             generator,
             case_id,
             description,
             tags,
             flags,
-            role=ROLE,
+            role=role,
             seed=NODE_SEED,
-            params=encode_message(params),
+            params=encoded,
             label="sla",
         )
+        self._token = 0
+        if self.stacked:
+            ring = CreateRingCommand()
+            self.command("create_ring", ring, "a ring of one: a is every key's root", at=0)
+
+    def _name_of(self, node: bytes) -> str:
+        return next(name for name, peer in self._remotes.items() if peer.node_id == node)
+
+    def upcall(
+        self, name: str, args: WireModel | bytes, note: str, **kwargs: Any
+    ) -> tuple[Emitted, ...]:
+        """The upcall alone; in a whole stack, the input from which its overlay makes it. A
+        routed payload the SLA node refuses is dropped by the stack, so the input is taken."""
+        if not self.stacked:
+            return super().upcall(name, args, note, **kwargs)
+        assert isinstance(args, UpdateUpcall | DeliverUpcall | ForwardUpcall)
+        if isinstance(args, UpdateUpcall):
+            peer = self._name_of(args.node)
+            ref = NodeRef(id=args.node, x=20, y=20)
+            body: WireModel = LeafUpdate(node=ref, leaf=()) if args.joined else Departure(node=ref)
+            return self.send(peer, body, note, **kwargs)
+        kwargs.pop("error", None)
+        self._token += 1
+        route = Route(key=args.key, hops=1, token=self._token, frame=args.frame)
+        return self.send("relay", route, f"{note} (routed one hop from relay)", **kwargs)
 
     def neg(self, consumer: str | None = None, nonce: bytes = NONCE) -> bytes:
         """The id of ``consumer``'s negotiation (``a``'s own when ``None``) with ``nonce``."""

@@ -36,6 +36,7 @@ from spec.v1.sla.messages import (
     Payment,
     Propose,
     Requirements,
+    Terminate,
     reciprocal_id,
 )
 from spec.v1.trace import Generator, Trace
@@ -71,7 +72,8 @@ def _delivered(case: SlaCase, neg: bytes, units: int, note: str) -> None:
 
 
 def _provided_barter(case: SlaCase, consumer: str, index: int, wanted: Requirements) -> bytes:
-    """``consumer`` negotiates a barter with ``a`` and accepts: the agreement's id."""
+    """``consumer`` negotiates ``wanted`` (a barter, or money) with ``a`` and accepts: the
+    agreement's id."""
     neg = case.peer(consumer).node_id + f"nonce-{index:02d}".encode()
     cfp = Cfp(neg=neg, round=1, deadline=case.now + DEADLINE, requirements=wanted)
     out = case.send(consumer, cfp, f"{consumer}'s barter cfp ({index})")
@@ -138,6 +140,7 @@ def payment_refusals(generator: Generator) -> Trace:
         ("UnknownAgreement", "NotParty", "WrongPayment", "DoublePayment"),
     )
     case.command("offer_service", OFFER, "a offers the service")
+    case.peer("d")
     sold = _provided(case, "c")
     _delivered(case, sold, 12, "c's")
     never = case.peer("c").node_id + b"nonce-09"
@@ -148,8 +151,12 @@ def payment_refusals(generator: Generator) -> Trace:
     case.send("c", Payment(neg=sold, amount=119), "c pays 119 of 120", error=E.SLA_WRONG_PAYMENT)
     case.send("c", Payment(neg=sold, amount=121), "c pays 121 of 120", error=E.SLA_WRONG_PAYMENT)
     case.command("pay", Pay(neg=sold), "a pays for what it sold", error=E.SLA_WRONG_PAYMENT)
+    case.send("d", Payment(neg=sold, amount=120), "d pays c's", error=E.SLA_NOT_PARTY)
     case.send("c", Payment(neg=sold, amount=120), "c pays 120: settled")
     case.send("c", Payment(neg=sold, amount=120), "c pays again", error=E.SLA_SETTLED)
+    big = _provided_barter(case, "c", 2, WANTED.model_copy(update={"units": 30}))
+    _delivered(case, big, 30, "c's second, 300")
+    case.send("c", Payment(neg=big, amount=300), "c pays 300: settled")
     bought = _consumed(case, 1)
     _usage(case, bought, 1, 3, GOOD, "a consumes 3 units from p", at=max(case.now, START))
     case.send("p", InformDone(neg=bought, reports=1, charged=30), "done: a owes 30")
@@ -197,6 +204,17 @@ def provider_barter(generator: Generator) -> Trace:
     case.send("e", InformDone(neg=other, reports=1, charged=150), "e's leg done: 150")
     _delivered(case, uneven, 20, "a's leg, 200: e owes the difference, 50")
     case.send("e", Payment(neg=uneven, amount=50), "e pays 50: both legs settle")
+    dear = _provided_barter(case, "f", 3, _bartered(20, 15))
+    back = reciprocal_id(dear, case.node_id)
+    _usage(case, back, 1, 20, QUICK, "f's leg: 20 units at 15", sender="f")
+    case.send("f", InformDone(neg=back, reports=1, charged=300), "f's leg done: 300")
+    _delivered(case, dear, 20, "a's leg, 200, closes last: a owes 100")
+    case.command("pay", Pay(neg=back), "a pays f the difference, 100")
+    cut = _provided_barter(case, "g", 4, _bartered(10, 10))
+    back = reciprocal_id(cut, case.node_id)
+    case.send("g", Terminate(neg=back), "g ends its leg before any usage: nothing due, not settled")
+    _delivered(case, cut, 20, "a's leg, 200: g owes it all")
+    case.send("g", Payment(neg=cut, amount=200), "g pays 200: both legs settle")
     return case.trace()
 
 
@@ -257,3 +275,34 @@ def settlement_cases(generator: Generator) -> Iterator[Trace]:
     yield provider_barter(generator)
     yield consumer_barter(generator)
     yield barter_refusals(generator)
+    yield barter_room(generator)
+
+
+def barter_room(generator: Generator) -> Trace:
+    case = SlaCase(
+        generator,
+        "sla/provider/barter-room-001",
+        "a barter holds two entries, so agreements can take a node past max_open (at most "
+        "twice it): while it holds max_open or more, a new negotiation is refused",
+        ATTACK,
+        ("NegotiationFlood",),
+    )
+    case.command("offer_service", BARTERING, "a takes barter (max_open 4)")
+    wanted = _bartered(10, 10)
+    offered: list[tuple[str, bytes, bytes]] = []
+    for index, consumer in enumerate(("c", "d", "e"), start=1):
+        neg = case.peer(consumer).node_id + f"nonce-{index:02d}".encode()
+        cfp = Cfp(neg=neg, round=1, deadline=case.now + DEADLINE, requirements=wanted)
+        out = case.send(consumer, cfp, f"{consumer}'s barter cfp: {index} held")
+        body = body_of(out[0].frame)
+        assert isinstance(body, Propose)
+        offered.append((consumer, neg, body.terms))
+    for held, (consumer, neg, frame) in zip((4, 5), offered, strict=False):
+        _, terms = open_terms(frame, "terms")
+        acceptance = case.acceptance(consumer, neg, terms)
+        note = f"{consumer} accepts: its reciprocal leg is held too, {held} held"
+        case.send(consumer, AcceptProposal(neg=neg, acceptance=acceptance), note)
+    extra = case.peer("f").node_id + b"nonce-01"
+    cfp = Cfp(neg=extra, round=1, deadline=case.now + DEADLINE, requirements=wanted)
+    case.send("f", cfp, "5 held, max_open 4: f's cfp is refused", error=E.SLA_TOO_MANY)
+    return case.trace()

@@ -8,6 +8,7 @@ from typing import NamedTuple
 from reference.identity import Identity
 from spec.v1.sla.commands import OfferService, SlaParams
 from spec.v1.sla.messages import Requirements, Terms
+from spec.v1.sla.search import Description, Wanted
 
 
 class Negotiation(NamedTuple):
@@ -57,6 +58,21 @@ class Closed(NamedTuple):
         return self.charged - self.penalty
 
 
+class Indexed(NamedTuple):
+    """A kept description: the signed frame and what ordering and matching need of it."""
+
+    description: Description
+    frame: bytes
+
+
+class Searching(NamedTuple):
+    """An open search."""
+
+    wanted: Wanted
+    answered: bool = False
+    found: tuple[bytes, ...] = ()
+
+
 @dataclass(frozen=True)
 class SlaData:
     """The whole node: identity and parameters, offered services, negotiations."""
@@ -73,6 +89,14 @@ class SlaData:
     """Security's access rules: ``allow`` or ``deny`` per peer."""
     prices: Mapping[bytes, int] = field(default_factory=lambda: MappingProxyType({}))
     """The latest auction price per service (interface L)."""
+    view: tuple[bytes, ...] = ()
+    """The leaf-set members known from ``update`` upcalls, ascending."""
+    index: Mapping[bytes, "Indexed"] = field(default_factory=lambda: MappingProxyType({}))
+    """Kept descriptions by provider id || service id."""
+    searches: Mapping[int, "Searching"] = field(default_factory=lambda: MappingProxyType({}))
+    """Open searches by number."""
+    searched: int = 0
+    """Searches made so far."""
 
     @property
     def self_id(self) -> bytes:

@@ -18,12 +18,12 @@ def shortfall(offer: OfferService | None, wanted: Requirements, price: int) -> R
     if wanted.barter is not None and not offer.barter:
         return "barter"
     bounds = {bound.metric: bound for bound in offer.bounds}
-    if not all(_meets(bounds.get(g.metric), g) for g in wanted.guarantees):
+    if not all(meets(bounds.get(g.metric), g) for g in wanted.guarantees):
         return "guarantee"
     return None
 
 
-def _meets(offered: Bound | None, required: Bound) -> bool:
+def meets(offered: Bound | None, required: Bound) -> bool:
     """The same metric, unit and comparison, and a bound at least as good."""
     if offered is None or offered.unit != required.unit or offered.op != required.op:
         return False

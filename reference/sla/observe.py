@@ -64,4 +64,21 @@ def observe(node: "Node[Any]") -> S.SlaState:
         prices=tuple(
             MarketPrice(service=service, price=price) for service, price in data.prices.items()
         ),
+        view=data.view,
+        index=tuple(
+            S.IndexEntry(
+                provider=e.description.provider,
+                service=e.description.service,
+                kind=e.description.kind,
+                version=e.description.version,
+                valid_until=e.description.valid_until,
+                description=e.frame,
+            )
+            for e in data.index.values()
+        ),
+        searches=tuple(
+            S.SearchState(ordinal=number, wanted=s.wanted, answered=s.answered, found=s.found)
+            for number, s in data.searches.items()
+        ),
+        searched=data.searched,
     )

@@ -15,8 +15,10 @@ from reference.sla import (
     negotiation,
     pricing,
     provider,
+    search,
     services,
     settlement,
+    view,
 )
 from reference.sla.context import On
 from reference.sla.data import SlaData, with_control
@@ -24,6 +26,8 @@ from reference.sla.observe import observe
 from spec.v1.base import WireModel
 from spec.v1.sla import AGREEMENT_TABLE, COMMAND_TYPES, NODE_TABLE, PROTOCOL
 from spec.v1.sla.commands import Negotiate, SlaParams
+from spec.v1.sla.constants import TIMER_SEARCH
+from spec.v1.stack import UPCALLS
 
 NODE_MACHINE: Machine[SlaData] = Machine(
     NODE_TABLE,
@@ -31,11 +35,32 @@ NODE_MACHINE: Machine[SlaData] = Machine(
         "services_full": negotiation.services_full,
         "prices_full": pricing.prices_full,
         "rules_full": access.rules_full,
+        "joins_view": view.joins_view,
+        "leaves_view": view.leaves_view,
+        "not_offered": search.not_offered,
+        "not_its_index": search.not_its_index,
+        "description_forged": search.description_forged,
+        "description_stale": search.description_stale,
+        "index_full": search.index_full,
+        "delivered_description": search.delivered_description,
+        "searches_full": search.searches_full,
+        "not_awaited": search.not_awaited,
+        "result_forged": search.result_forged,
+        "result_unmatched": search.result_unmatched,
     },
     actions={
         "register": services.register,
         "set_price": pricing.set_price,
         "set_rule": access.set_rule,
+        "add_member": view.add_member,
+        "drop_member": view.drop_member,
+        "publish": search.publish,
+        "index": search.index,
+        "answer": search.answer,
+        "keep": search.keep,
+        "search": search.search,
+        "take_results": search.take_results,
+        "forget_search": search.forget_search,
     },
 )
 
@@ -106,7 +131,21 @@ AGREEMENT_MACHINE: Machine[SlaData] = Machine(
     },
 )
 
-NODE_WIDE = frozenset({"command:offer_service", "command:market_price", "command:access"})
+NODE_WIDE = frozenset(
+    {
+        "command:offer_service",
+        "command:market_price",
+        "command:access",
+        "command:publish",
+        "command:search",
+        "message:store",
+        "message:results",
+        "upcall:deliver",
+        "upcall:forward",
+        "upcall:update",
+    }
+)
+"""The inputs of ``sla.node``; every other is for one negotiation."""
 
 
 def negotiation_of(data: SlaData, event: Event) -> tuple[bytes | None, Event]:
@@ -114,6 +153,7 @@ def negotiation_of(data: SlaData, event: Event) -> tuple[bytes | None, Event]:
 
     A message or a command names it in its ``neg`` field; ``negotiate`` opens this node's id
     followed by its nonce; a timer names it by the hex after the dot (``deadline.<hex>``).
+    The node-wide inputs, and a search's timer (``search.<number>``), go to ``sla.node``.
     """
     stim = event.payload
     assert isinstance(stim, Stimulus)
@@ -122,15 +162,17 @@ def negotiation_of(data: SlaData, event: Event) -> tuple[bytes | None, Event]:
     kind, name = event.trigger.split(":", 1)
     if kind == "timer":
         purpose, _, suffix = name.partition(".")
-        neg = bytes.fromhex(suffix)
-        return neg, Event(f"timer:{purpose}", On(stim, neg))
+        named = bytes.fromhex(suffix)
+        if purpose == TIMER_SEARCH:
+            return None, Event(f"timer:{purpose}", On(stim, named))
+        return named, Event(f"timer:{purpose}", On(stim, named))
     if isinstance(stim.args, Negotiate):
         neg = data.self_id + stim.args.nonce
     else:
         source = stim.body if kind == "message" else stim.args
-        named = getattr(source, "neg", None)
-        assert isinstance(named, bytes)
-        neg = named
+        field = getattr(source, "neg", None)
+        assert isinstance(field, bytes)
+        neg = field
     return neg, Event(event.trigger, On(stim, neg))
 
 
@@ -156,4 +198,5 @@ ROLE: ProtocolRole[SlaData] = ProtocolRole(
     commands=COMMAND_TYPES,
     initial_data=_initial,
     observe=observe,
+    upcalls=UPCALLS,
 )

@@ -320,6 +320,35 @@ SLA_WRONG_PAYMENT: Final = _code(
     "owes the difference between the two legs' dues pays exactly that difference.",
 )
 
+SLA_WRONG_INDEX: Final = _code(
+    "sla.wrong_index",
+    "A description or query delivered for another key than its service type's index.",
+    "A type's index lives at the root of the key SHA-256('peermarket/sla/index/' || type)[:16]; "
+    "a routed description or query arrives under exactly that key.",
+)
+SLA_BAD_DESCRIPTION: Final = _code(
+    "sla.bad_description",
+    "A service description not signed by the provider it names, or a result that does not "
+    "match the query.",
+    "Descriptions are signed by their providers, so an index can only pass them on; results "
+    "hold only descriptions of the query's type that meet every condition of the query.",
+)
+SLA_STALE_DESCRIPTION: Final = _code(
+    "sla.stale_description",
+    "A description no newer than the one kept of its service, or past its validity.",
+    "An index keeps the highest version of each provider's service until its valid_until tick.",
+)
+SLA_NOT_OFFERED: Final = _code(
+    "sla.not_offered",
+    "A description published for a service this node does not offer.",
+    "A provider publishes descriptions of its offered services only, built from the offer.",
+)
+SLA_UNKNOWN_SEARCH: Final = _code(
+    "sla.unknown_search",
+    "Results for a search this node has not open, or has had answered.",
+    "A search takes one answer, while it is open.",
+)
+
 # -- engine: the implementation broke its own table (a bug, never the peer's fault) --
 ENGINE_ILLEGAL_EMIT: Final = _code(
     "engine.illegal_emit",

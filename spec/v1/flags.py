@@ -340,6 +340,31 @@ FLAGS: Final[tuple[Flag, ...]] = (
         "protocol",
         "A payment of another amount than is due, or by a party that owes nothing.",
     ),
+    _flag(
+        "ForgedDescription",
+        "auth_bypass",
+        "A service description signed by another key than the provider it names.",
+    ),
+    _flag(
+        "LyingIndex",
+        "protocol",
+        "An index answering a query with descriptions that do not match it.",
+    ),
+    _flag(
+        "StaleDescription",
+        "replay",
+        "A description replayed with a version no newer than the one kept, or past its validity.",
+    ),
+    _flag(
+        "UnofferedService",
+        "protocol",
+        "A description published for a service the provider does not offer.",
+    ),
+    _flag(
+        "UnsolicitedResults",
+        "protocol",
+        "Search results for a search never made, already answered, or forgotten.",
+    ),
 )
 
 BY_NAME: Final[dict[str, Flag]] = {flag.name: flag for flag in FLAGS}

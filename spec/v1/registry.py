@@ -10,6 +10,7 @@ from spec.v1.auction import stack as auction_stack
 from spec.v1.base import WireModel
 from spec.v1.envelope import Envelope
 from spec.v1.machine import MachineTable
+from spec.v1.sla import stack as sla_stack
 from spec.v1.trace import Trace
 
 MESSAGES: Final[Mapping[tuple[str, str], type[WireModel]]] = MappingProxyType(
@@ -27,7 +28,10 @@ PROTOCOLS: Final[tuple[str, ...]] = tuple(sorted({p for p, _ in MESSAGES}))
 """Every protocol whose messages an envelope may name."""
 
 STACKS: Final[Mapping[str, tuple[str, str]]] = MappingProxyType(
-    {auction_stack.PROTOCOL: (overlay.PROTOCOL, auction.PROTOCOL)}
+    {
+        auction_stack.PROTOCOL: (overlay.PROTOCOL, auction.PROTOCOL),
+        sla_stack.PROTOCOL: (overlay.PROTOCOL, sla.PROTOCOL),
+    }
 )
 """Every whole-stack node protocol: its overlay and its application (``stack.md``)."""
 
@@ -60,6 +64,7 @@ PARAMS: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
         auction.PROTOCOL: auction.AuctionParams,
         auction_stack.PROTOCOL: auction_stack.AuctionStackParams,
         sla.PROTOCOL: sla.SlaParams,
+        sla_stack.PROTOCOL: sla_stack.SlaStackParams,
     }
 )
 """Each protocol's node-parameter model (``create_node`` carries its CBOR)."""
@@ -71,6 +76,7 @@ OBSERVABLE: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
         auction.PROTOCOL: auction.AuctionState,
         auction_stack.PROTOCOL: auction_stack.AuctionStackState,
         sla.PROTOCOL: sla.SlaState,
+        sla_stack.PROTOCOL: sla_stack.SlaStackState,
     }
 )
 """Each protocol's normative observable state model (what traces may check)."""

@@ -15,6 +15,9 @@ settled in money or by barter (G to K, A&C to A&C). One concept per module:
 - :mod:`~spec.v1.sla.rows`: the agreement table's states and row builders;
 - :mod:`~spec.v1.sla.life`: the agreement's life after ``pending``;
 - :mod:`~spec.v1.sla.settlement`: payment and barter settlement of closed agreements;
+- :mod:`~spec.v1.sla.search`: descriptions, queries and results (interfaces B and 1);
+- :mod:`~spec.v1.sla.index_rows`: the node table's rows for the view, the index and search;
+- :mod:`~spec.v1.sla.stack`: the whole stack ``sla_stack``;
 - :mod:`~spec.v1.sla.table`: the machines :data:`TABLES`.
 """
 
@@ -32,8 +35,10 @@ from spec.v1.sla.commands import (
     Negotiate,
     OfferService,
     Pay,
+    Publish,
     Reject,
     ReportUsage,
+    Search,
     SetAccess,
     SlaParams,
     Start,
@@ -54,6 +59,7 @@ from spec.v1.sla.messages import (
     Terms,
     Usage,
 )
+from spec.v1.sla.search import Description, Query, Results, Store
 from spec.v1.sla.state import SlaState
 from spec.v1.sla.table import AGREEMENT_TABLE, NODE_TABLE, TABLES
 
@@ -69,12 +75,16 @@ MESSAGE_TYPES: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
         "inform_done": InformDone,
         "terminate": Terminate,
         "payment": Payment,
+        "store": Store,
+        "results": Results,
         "terms": Terms,
         "acceptance": Acceptance,
+        "description": Description,
+        "query": Query,
     }
 )
-"""Every SLA message type and its body model (``terms`` and ``acceptance`` only as inner
-frames)."""
+"""Every SLA message type and its body model (``terms`` and ``acceptance`` only inside
+messages, ``description`` and ``query`` only routed or inside messages)."""
 
 COMMAND_TYPES: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
     {
@@ -90,6 +100,8 @@ COMMAND_TYPES: Final[Mapping[str, type[WireModel]]] = MappingProxyType(
         "pay": Pay,
         "access": SetAccess,
         "market_price": MarketPrice,
+        "publish": Publish,
+        "search": Search,
     }
 )
 """Every SLA command and its argument model."""

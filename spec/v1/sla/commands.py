@@ -7,7 +7,7 @@ from pydantic import Field, model_validator
 
 from spec.v1.base import WireModel
 from spec.v1.envelope import ReplaySenders
-from spec.v1.sla.constants import MAX_OPEN, MAX_RECORDS, MAX_ROUNDS, NONCE_BYTES
+from spec.v1.sla.constants import MAX_OPEN, MAX_RECORDS, MAX_REPLICAS, MAX_ROUNDS, NONCE_BYTES
 from spec.v1.sla.messages import (
     NEGOTIATED_BIT,
     Bounds,
@@ -18,6 +18,7 @@ from spec.v1.sla.messages import (
     UsedUnits,
     _sorted_metrics,
 )
+from spec.v1.sla.search import Kind, Names, Version, Wanted
 from spec.v1.types import Amount, BasisPoints, NodeId, ServiceId, Tick
 
 
@@ -42,6 +43,10 @@ class SlaParams(WireModel):
     newcomer_bp: BasisPoints
     """The price markup for a consumer of standing 0, in basis points of the base price; a
     consumer of standing s pays newcomer_bp // (1 + s)."""
+    search_timeout: Annotated[int, Field(ge=1, le=1 << 32)]
+    """Ticks a search stays open for its results; its timer then forgets it."""
+    replicas: Annotated[int, Field(ge=0, le=MAX_REPLICAS)]
+    """How many leaf-set members nearest the key a root copies each description to."""
     replay_senders: ReplaySenders
     """The most senders whose last sequence number the node keeps (1 to 4096)."""
 
@@ -180,3 +185,28 @@ class MarketPrice(WireModel):
     """The service."""
     price: Amount
     """Its latest auction price of one unit, in minor units."""
+
+
+class Publish(WireModel):
+    """Command ``publish`` (interface B): describe an offered service and publish the signed
+    description under its type's index key."""
+
+    service: ServiceId
+    """The service: one this node offers (``offer_service``)."""
+    kind: Kind
+    """Its type."""
+    functions: Names
+    """What it does, ascending."""
+    interfaces: Names
+    """How it is reached, ascending."""
+    valid_until: Tick
+    """The description's last tick."""
+    version: Version
+    """Greater than the version of any earlier description of this service."""
+
+
+class Search(WireModel):
+    """Command ``search`` (interface 1): ask the type's index for matching descriptions."""
+
+    wanted: Wanted
+    """What is sought."""

@@ -37,3 +37,28 @@ MAX_MEASURES: Final = MAX_GUARANTEES
 
 MAX_RULES: Final = 256
 """Most access rules (allow or deny) one node keeps."""
+
+MAX_INDEX: Final = 256
+"""Most service descriptions one node keeps in its index (as a key's root or replica)."""
+
+MAX_SEARCHES: Final = 16
+"""Most searches one node has open at once."""
+
+MAX_RESULTS: Final = 16
+"""Most descriptions one ``results`` message carries."""
+
+MAX_NAMES: Final = 8
+"""Most functionality or interface names one description lists."""
+
+MAX_REPLICAS: Final = 8
+"""Largest ``replicas`` a market may set: the leaf-set members a root copies a description to."""
+
+MAX_VIEW: Final = 16
+"""Most leaf-set members an SLA node knows of (its view, from ``update`` upcalls)."""
+
+TIMER_SEARCH: Final = "search"
+"""``search.<16 hex digits>``: the search's number; firing, it forgets the search and what it
+found."""
+
+INDEX_PREFIX: Final = b"peermarket/sla/index/"
+"""The key of a service type's index: the first 16 bytes of SHA-256(this || the type)."""

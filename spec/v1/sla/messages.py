@@ -60,7 +60,7 @@ def is_reciprocal(neg: bytes) -> bool:
 Comparison = Literal["ge", "le"]
 """How a measured value must compare with its bound: ``ge`` at least, ``le`` at most."""
 
-INNER_TYPES: Final = ("terms", "acceptance")
+INNER_TYPES: Final = ("terms", "acceptance", "description", "query")
 """The types that only travel as inner frames; a node never accepts them as messages."""
 
 REFUSE_REASONS: Final = ("no_service", "units", "price", "barter", "guarantee")

@@ -7,10 +7,21 @@ from pydantic import Field
 
 from spec.v1.base import WireModel
 from spec.v1.sla.commands import MarketPrice, OfferService
-from spec.v1.sla.constants import MAX_GUARANTEES, MAX_OPEN, MAX_RECORDS, MAX_RULES, MAX_SERVICES
+from spec.v1.sla.constants import (
+    MAX_GUARANTEES,
+    MAX_INDEX,
+    MAX_OPEN,
+    MAX_RECORDS,
+    MAX_RESULTS,
+    MAX_RULES,
+    MAX_SEARCHES,
+    MAX_SERVICES,
+    MAX_VIEW,
+)
 from spec.v1.sla.messages import NegotiationId, ReportCount, Requirements, Round, UsedUnits
+from spec.v1.sla.search import Kind, SearchNumber, Version, Wanted
 from spec.v1.stack import RoutedFrame
-from spec.v1.types import Amount, NodeId, Tick
+from spec.v1.types import U63_MAX, Amount, NodeId, ServiceId, Tick
 
 Role = Literal["consumer", "provider"]
 """Which side of a negotiation this node is: the consumer opened it."""
@@ -94,6 +105,36 @@ class Rule(WireModel):
     """Admit it whatever its standing, or never."""
 
 
+class IndexEntry(WireModel):
+    """A description this node keeps as its type's index (root or replica)."""
+
+    provider: NodeId
+    """Its provider."""
+    service: ServiceId
+    """Its service."""
+    kind: Kind
+    """Its type."""
+    version: Version
+    """Its version."""
+    valid_until: Tick
+    """Its last tick."""
+    description: RoutedFrame
+    """The signed frame, byte for byte."""
+
+
+class SearchState(WireModel):
+    """One of this node's open searches."""
+
+    ordinal: SearchNumber
+    """Its number."""
+    wanted: Wanted
+    """What it asked for."""
+    answered: bool
+    """Whether the results came."""
+    found: Annotated[tuple[RoutedFrame, ...], Field(max_length=MAX_RESULTS)]
+    """The signed descriptions found, in the results' order."""
+
+
 class SlaState(WireModel):
     """What an SLA node exposes for conformance checks."""
 
@@ -108,3 +149,11 @@ class SlaState(WireModel):
     """Access rules, ascending by peer."""
     prices: Annotated[tuple[MarketPrice, ...], Field(max_length=MAX_SERVICES)]
     """The latest auction price of each service it was given for, ascending by service."""
+    view: Annotated[tuple[NodeId, ...], Field(max_length=MAX_VIEW)]
+    """The leaf-set members it knows of (``update`` upcalls), ascending."""
+    index: Annotated[tuple[IndexEntry, ...], Field(max_length=MAX_INDEX)]
+    """The descriptions it keeps, ascending by provider then service."""
+    searches: Annotated[tuple[SearchState, ...], Field(max_length=MAX_SEARCHES)]
+    """Its open searches, by number."""
+    searched: Annotated[int, Field(ge=0, le=U63_MAX)]
+    """How many searches it has made: the next is number searched + 1."""

@@ -16,6 +16,7 @@ from typing import Final
 
 from spec.v1.machine import MachineTable
 from spec.v1.machine import row as _row
+from spec.v1.sla.index_rows import SEARCH_ROWS
 from spec.v1.sla.life import LIFE_ROWS
 from spec.v1.sla.rows import (
     ACCEPTING,
@@ -90,9 +91,11 @@ NODE_TABLE: Final = MachineTable(
             RUNNING,
             note="Interface C: set the peer's allow or deny rule, or remove it (default).",
         ),
+        *SEARCH_ROWS,
     ),
 )
-"""The node-wide machine: the services this node provides."""
+"""The node-wide machine: the services this node provides, their prices, its access rules,
+its view of the leaf set, the index it keeps and its searches."""
 
 AGREEMENT_TABLE: Final = MachineTable(
     name="sla.agreement",
