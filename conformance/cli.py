@@ -15,6 +15,7 @@ from conformance import paths
 from conformance.cli_conform import conform
 from conformance.cli_corpus import corpus, trace
 from conformance.cli_experiment import experiment
+from conformance.cli_experiment_sla import sla
 from spec.v1 import SPEC_VERSION
 
 console = Console()
@@ -45,6 +46,7 @@ main.add_command(conform)
 main.add_command(corpus)
 main.add_command(trace)
 main.add_command(experiment)
+experiment.add_command(sla)
 
 
 @main.command()

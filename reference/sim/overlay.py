@@ -38,6 +38,9 @@ from spec.v1.overlay.commands import CreateRingCommand, JoinCommand, LookupComma
 from spec.v1.overlay.constants import JOIN_TIMEOUT, TIMER_PROBE
 from spec.v1.overlay.messages import LookupReply
 from spec.v1.overlay.table import ACTIVE
+from spec.v1.sla.commands import SlaParams
+from spec.v1.sla.stack import PROTOCOL as SLA_STACK
+from spec.v1.sla.stack import SlaStackParams
 from spec.v1.trace import Command
 
 
@@ -125,6 +128,9 @@ class OverlayNet:
     market: AuctionParams | None = None
     """When given, every node is a whole stack (``auction_stack``, signed frames): the
     overlay with the auction above it, trading on these parameters."""
+    application: SlaParams | None = None
+    """When given (and ``market`` is not), every node is the SLA protocol's whole stack
+    (``sla_stack``, signed frames) on these parameters: the same ring, another market."""
     behaviours: Mapping[int, Behaviour[Any]] = field(default_factory=dict)
     """Node index -> how it misbehaves (honest when absent)."""
     held_back: int = 0
@@ -139,7 +145,9 @@ class OverlayNet:
 
     def __post_init__(self) -> None:
         suppress = frozenset() if self.probing else frozenset({TIMER_PROBE})
-        if self.market is not None:
+        if self.market is not None and self.application is not None:
+            raise ValueError("a node runs one application: give market or application")
+        if self.market is not None or self.application is not None:
             self.frames = True  # a whole stack runs on signed frames only
         runtime: Runtime[Any, Any] = (
             FrameRuntime(suppress=suppress) if self.frames else BodyRuntime(suppress=suppress)
@@ -166,6 +174,10 @@ class OverlayNet:
                 market = self.market.model_copy(update={"replay_senders": MAX_REPLAY_SENDERS})
                 protocol = STACK
                 encoded = encode_message(AuctionStackParams(overlay=params, auction=market))
+            elif self.application is not None:
+                sla = self.application.model_copy(update={"replay_senders": MAX_REPLAY_SENDERS})
+                protocol = SLA_STACK
+                encoded = encode_message(SlaStackParams(overlay=params, sla=sla))
             self.sim.add_node(
                 name,
                 protocol=protocol,

@@ -37,6 +37,9 @@ Directives (MyST syntax shown)::
     ```{peermarket-overlay-figure} results/overlay.json
     Caption text.
     ```
+    ```{peermarket-sla-figure} results/sla.json
+    Caption text.
+    ```
 
 The ``*_sections`` / ``*_nodes`` functions are pure (no Sphinx application
 needed), so tests can call them directly.
@@ -60,6 +63,7 @@ from peermarket_docs.directives import (
     MessagesDirective,
     MutationReportDirective,
     OverlayFigureDirective,
+    SlaFigureDirective,
     ValueTypesDirective,
     WorkedTraceDirective,
 )
@@ -80,6 +84,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("peermarket-downloads", DownloadsDirective)
     app.add_directive("peermarket-overlay-figure", OverlayFigureDirective)
     app.add_directive("peermarket-auction-figure", AuctionFigureDirective)
+    app.add_directive("peermarket-sla-figure", SlaFigureDirective)
     app.add_directive("peermarket-mutation-report", MutationReportDirective)
     app.connect("build-finished", write_downloads)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

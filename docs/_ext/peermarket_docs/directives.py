@@ -20,7 +20,11 @@ from peermarket_docs.downloads import download_nodes
 from peermarket_docs.driver_transcript import transcript_nodes
 from peermarket_docs.envelope_example import envelope_example_nodes
 from peermarket_docs.errors_table import error_sections
-from peermarket_docs.experiment_figure import auction_figure_nodes, overlay_figure_nodes
+from peermarket_docs.experiment_figure import (
+    auction_figure_nodes,
+    overlay_figure_nodes,
+    sla_figure_nodes,
+)
 from peermarket_docs.machine_diagrams import machine_nodes
 from peermarket_docs.message_reference import message_sections, registered, value_type_nodes
 from peermarket_docs.mutation_report import mutation_report_nodes
@@ -222,6 +226,20 @@ class AuctionFigureDirective(_GeneratedDirective):
         self.note_sources()
         self.env.note_dependency(path)
         return auction_figure_nodes(Path(path), " ".join(self.content))
+
+
+class SlaFigureDirective(_GeneratedDirective):
+    """``peermarket-sla-figure RESULTS_JSON``: the SLA run's two figures."""
+
+    required_arguments = 1
+    has_content = True
+    depends_on = ("conformance.plots", "conformance.plots_sla")
+
+    def run(self) -> list[nodes.Node]:
+        _, path = self.env.relfn2path(self.arguments[0], self.env.docname)
+        self.note_sources()
+        self.env.note_dependency(path)
+        return sla_figure_nodes(Path(path), " ".join(self.content))
 
 
 class MutationReportDirective(_GeneratedDirective):

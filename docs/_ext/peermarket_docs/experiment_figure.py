@@ -41,3 +41,17 @@ def auction_figure_nodes(results_file: Path, caption: str) -> list[nodes.Node]:
         figure += nodes.raw("", text[text.index("<svg") :], format="html")
     figure += para(caption, " Drawn from ", lit(f"docs/results/{results_file.name}"), ".")
     return [figure]
+
+
+def sla_figure_nodes(results_file: Path, caption: str) -> list[nodes.Node]:
+    """The SLA experiment's two figures (reputation and efficiency, overhead) from
+    ``results_file``."""
+    from conformance.plots_sla import sla_svgs
+
+    results = json.loads(results_file.read_text("utf-8"))
+    figure = nodes.container(classes=["peermarket-figure"])
+    for svg in sla_svgs(results):
+        text = svg.decode("utf-8")
+        figure += nodes.raw("", text[text.index("<svg") :], format="html")
+    figure += para(caption, " Drawn from ", lit(f"docs/results/{results_file.name}"), ".")
+    return [figure]
