@@ -182,7 +182,9 @@ def test_a_negotiation_ends_in_the_same_sla_at_both_parties_exactly_when_the_rul
     assert acceptance.body.terms == hashlib.sha256(terms.envelope.body).digest()  # type: ignore[attr-defined]
     assert terms.body.unit_price == offer.unit_price <= wanted.max_price  # type: ignore[attr-defined]
     assert terms.body.guarantees == wanted.guarantees  # type: ignore[attr-defined]
-    assert consumer.timers == {} and provider.timers == {}
+    # the deadline timers are gone; each agreement held (a barter's two legs) has its end timer
+    ends = {f"end.{n.neg.hex()}": 21 for n in mine}  # every period of the strategy ends at 20
+    assert consumer.timers == ends and provider.timers == ends
 
 
 def test_a_counter_offer_withdraws_the_earlier_offer() -> None:

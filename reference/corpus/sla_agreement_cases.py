@@ -365,6 +365,8 @@ def agreement_cases(generator: Generator) -> Iterator[Trace]:
     yield consumer_refusals(generator)
     yield provider_accounting_edges(generator)
     yield consumer_accounting_edges(generator)
+    yield provider_period_end(generator)
+    yield consumer_period_end(generator)
 
 
 def provider_accounting_edges(generator: Generator) -> Trace:
@@ -439,4 +441,56 @@ def consumer_accounting_edges(generator: Generator) -> Trace:
     at_bound = (Measure(metric="latency", value=50), Measure(metric="throughput", value=900))
     _usage(case, more, 1, 30, at_bound, "30 units at exactly 50 ms: inside; charged 300")
     case.send("p", InformDone(neg=more, reports=1, charged=300), "done: 1 report, 300")
+    return case.trace()
+
+
+def _end(neg: bytes) -> str:
+    return f"end.{neg.hex()}"
+
+
+def provider_period_end(generator: Generator) -> Trace:
+    case = SlaCase(
+        generator,
+        "sla/provider/period-end-001",
+        "an agreement still held when its period ends (its end timer, at end + 1) closes: "
+        "violated if its service never started or reported nothing, completed as charged "
+        "if usage was reported; not a tick before",
+        EDGE,
+        ("UnexpectedMessage",),
+    )
+    case.command("offer_service", OFFER, "a offers the service")
+    never = _provided(case, "c")
+    silent = _provided(case, "d")
+    ran = _provided(case, "e")
+    case.command("start", Start(neg=silent), "d's starts, and reports nothing", at=START)
+    case.command("start", Start(neg=ran), "e's starts")
+    _report(case, ran, 4, GOOD, "4 units for e")
+    early = "tick 90, the end tick itself: the period still runs"
+    case.timer(_end(never), early, at=90, error=E.MACHINE_NO_TRANSITION)
+    case.timer(_end(never), "tick 91: c's never started: violated, nothing charged")
+    case.timer(_end(silent), "d's reported nothing: violated")
+    case.timer(_end(ran), "e's reported 4 units: completed at 40, e owes it")
+    return case.trace()
+
+
+def consumer_period_end(generator: Generator) -> Trace:
+    case = SlaCase(
+        generator,
+        "sla/consumer/period-end-001",
+        "a consumer closes an agreement still held at the end of its period as its provider "
+        "does: violated if no usage came, completed as charged if some did; a report after "
+        "that is for a closed agreement; the timer is never a tick early",
+        EDGE,
+        ("UnknownAgreement", "UnexpectedMessage"),
+    )
+    never = _consumed(case, 1)
+    ran = _consumed(case, 2)
+    odd = _consumed(case, 3, WANTED.model_copy(update={"end": 91}))
+    _usage(case, ran, 1, 3, GOOD, "3 units reported", at=START)
+    case.timer(_end(never), "tick 91: no usage ever came: violated")
+    case.timer(_end(ran), "3 units came: completed at 30")
+    early = "tick 91, the third's own end tick: its period still runs"
+    case.timer(_end(odd), early, at=91, error=E.MACHINE_NO_TRANSITION)
+    _usage(case, ran, 2, 1, GOOD, "a late report", error=E.SLA_AGREEMENT_CLOSED)
+    case.timer(_end(odd), "tick 92: nothing came: violated")
     return case.trace()

@@ -5,11 +5,12 @@ Both parties run the same rules on the same signed stream of reports, so they re
 same charge and the same verdict at the same report.
 """
 
-from reference.effects import Effect, Emit
+from reference.effects import CancelTimer, Effect, Emit, StartTimer
 from reference.sla.context import held, on
 from reference.sla.data import Closed, Negotiation, SlaData, with_negotiation
 from reference.sla.settlement import closing
 from spec.v1.sla.commands import ReportUsage
+from spec.v1.sla.constants import TIMER_END
 from spec.v1.sla.messages import InformDone, Measure, Terminate, Terms, Usage
 
 Result = tuple[SlaData, tuple[Effect, ...]]
@@ -163,24 +164,24 @@ def close_violated(data: SlaData, payload: object) -> Result:
     event = on(payload)
     usage = _usage(payload)
     mine = _recorded(held(data, event), usage.units, usage.measures)
-    return _close(data, event.neg, event.now, mine, "violated"), ()
+    return _close(data, event.neg, event.now, mine, "violated"), (_ended(event.neg),)
 
 
 def close_completed(data: SlaData, payload: object) -> Result:
     event = on(payload)
-    return _close(data, event.neg, event.now, held(data, event), "completed"), ()
+    return _close(data, event.neg, event.now, held(data, event), "completed"), (_ended(event.neg),)
 
 
 def close_terminated(data: SlaData, payload: object) -> Result:
     event = on(payload)
-    return _close(data, event.neg, event.now, held(data, event), "terminated"), ()
+    return _close(data, event.neg, event.now, held(data, event), "terminated"), (_ended(event.neg),)
 
 
 def terminate(data: SlaData, payload: object) -> Result:
     event = on(payload)
     mine = held(data, event)
     closed = _close(data, event.neg, event.now, mine, "terminated")
-    return closed, (Emit("terminate", mine.peer, Terminate(neg=event.neg)),)
+    return closed, (Emit("terminate", mine.peer, Terminate(neg=event.neg)), _ended(event.neg))
 
 
 def _send_report(data: SlaData, payload: object) -> tuple[Negotiation, Emit]:
@@ -199,7 +200,7 @@ def report(data: SlaData, payload: object) -> Result:
 def report_violated(data: SlaData, payload: object) -> Result:
     event = on(payload)
     mine, emit = _send_report(data, payload)
-    return _close(data, event.neg, event.now, mine, "violated"), (emit,)
+    return _close(data, event.neg, event.now, mine, "violated"), (emit, _ended(event.neg))
 
 
 def finish(data: SlaData, payload: object) -> Result:
@@ -208,4 +209,42 @@ def finish(data: SlaData, payload: object) -> Result:
     done = InformDone(neg=event.neg, reports=mine.reports, charged=mine.charged)
     return _close(data, event.neg, event.now, mine, "completed"), (
         Emit("inform_done", mine.peer, done),
+        _ended(event.neg),
     )
+
+
+def no_reports(data: SlaData, payload: object) -> bool:
+    return held(data, on(payload)).reports == 0
+
+
+def close_undelivered(data: SlaData, payload: object) -> Result:
+    """The end timer fired with nothing delivered: the agreement was not kept."""
+    event = on(payload)
+    return _close(data, event.neg, event.now, held(data, event), "violated"), ()
+
+
+def close_at_end(data: SlaData, payload: object) -> Result:
+    """The end timer fired after usage was reported: completed as charged."""
+    event = on(payload)
+    return _close(data, event.neg, event.now, held(data, event), "completed"), ()
+
+
+def end_timer(neg: bytes) -> str:
+    """``end.<negotiation id hex>``."""
+    return f"{TIMER_END}.{neg.hex()}"
+
+
+def _ended(neg: bytes) -> CancelTimer:
+    """An agreement closed before its period's end: its end timer stops."""
+    return CancelTimer(end_timer(neg))
+
+
+def start_periods(data: SlaData, neg: bytes) -> tuple[StartTimer, ...]:
+    """The end timers of a just-made agreement and of its barter pair, at end + 1."""
+    negs = (neg,) if data.negotiations[neg].pair is None else (neg, data.negotiations[neg].pair)
+    timers = []
+    for each in negs:
+        assert each is not None
+        terms = _terms(data.negotiations[each])
+        timers.append(StartTimer(end_timer(each), terms.end + 1))
+    return tuple(timers)

@@ -2,6 +2,7 @@
 answer, the application's decision and the SLA it ends in."""
 
 from reference.effects import CancelTimer, Effect, Emit, StartTimer
+from reference.sla.accounting import start_periods
 from reference.sla.barter import hold_reciprocal
 from reference.sla.context import held, on, timer_name
 from reference.sla.data import Negotiation, SlaData, with_negotiation
@@ -129,6 +130,5 @@ def not_as_accepted(data: SlaData, payload: object) -> bool:
 def conclude(data: SlaData, payload: object) -> Result:
     """The SLA holds; a barter's reciprocal leg is held from now, this node its provider."""
     event = on(payload)
-    return hold_reciprocal(data, event.neg, held(data, event)), (
-        CancelTimer(timer_name(event.neg)),
-    )
+    data = hold_reciprocal(data, event.neg, held(data, event))
+    return data, (CancelTimer(timer_name(event.neg)), *start_periods(data, event.neg))

@@ -2,6 +2,7 @@
 with signed terms or a refusal, and the consumer's acceptance or rejection."""
 
 from reference.effects import CancelTimer, Effect, Emit, StartTimer
+from reference.sla.accounting import start_periods
 from reference.sla.barter import hold_reciprocal
 from reference.sla.context import held, on, timer_name
 from reference.sla.data import Negotiation, SlaData, with_negotiation
@@ -151,7 +152,9 @@ def agree(data: SlaData, payload: object) -> Result:
     mine = held(data, event)
     assert mine.offer is not None
     sla = Agreement(neg=event.neg, terms=mine.offer, acceptance=frame)
-    return hold_reciprocal(data, event.neg, mine._replace(acceptance=frame)), (
+    data = hold_reciprocal(data, event.neg, mine._replace(acceptance=frame))
+    return data, (
         Emit("agreement", mine.peer, sla),
         CancelTimer(timer_name(event.neg)),
+        *start_periods(data, event.neg),
     )

@@ -34,6 +34,6 @@ RELEASES: Final[tuple[Release, ...]] = (
     Release("1.4.0", "351ad9a25eeded71445ce6027c54e9c5e9cf6be608aa3f0cf720d655f5c7fb8d"),
     Release("1.5.0", "6f133c75bc5c6562cedc5cc284f2853de66b7a03eb16ff6df6fa7f21fc56f05f"),
     Release("1.6.0", "95142bcfd520798b2ad4d3ddde6e2d2096f13dd7bb58cb8d5a31ebf378f3464c"),
-    Release("1.7.0", "d6535f99eac52d2414083d95f60e5fc0fbdf2d30745cc35056b18140dd89ac20"),
+    Release("1.7.0", "04b9fb5407f054b9707260c2c62688183d15fd9223d5e9a456fa5001d0a8860b"),
 )
 """Every release, oldest first; the last is the current :data:`spec.v1.SPEC_VERSION`."""

@@ -29,6 +29,10 @@ TIMER_DEADLINE: Final = "deadline"
 """``deadline.<negotiation id hex>``: due one tick after the negotiation's deadline; firing, it
 forgets a negotiation that has not reached an agreement."""
 
+TIMER_END: Final = "end"
+"""``end.<negotiation id hex>``: due one tick after an agreement's end tick; firing, it closes
+an agreement still held: completed if it had a usage report, violated if none."""
+
 MAX_RECORDS: Final = 256
 """Largest ``max_records`` a market may set: the closed agreements a node keeps a record of."""
 

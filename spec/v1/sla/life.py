@@ -1,6 +1,7 @@
 """The rows of ``sla.agreement`` for the agreement's life, after ``pending``: the provider
-starting the service (interfaces H and I), usage reports (J), completion, termination, and
-usage for an agreement the node does not hold (``sla.md``, "The agreement's life")."""
+starting the service (interfaces H and I), usage reports (J), completion, termination, the
+end of the agreement's period, and usage for an agreement the node does not hold
+(``sla.md``, "The agreement's life")."""
 
 from typing import Final
 
@@ -211,6 +212,34 @@ LIFE_ROWS: Final[tuple[Transition, ...]] = (
         note="The instance is done: tell the consumer what is charged, close as completed.",
     ),
     *_running(OBSERVED, "observed_"),
+    # -- the agreement's period ends (its end timer, at end + 1) --
+    _row(
+        "pending_end",
+        PENDING,
+        "timer:end",
+        None,
+        "close_undelivered",
+        IDLE,
+        note="The period is over and the service never started: violated, nothing charged.",
+    ),
+    _row(
+        "observed_end_undelivered",
+        OBSERVED,
+        "timer:end",
+        "no_reports",
+        "close_undelivered",
+        IDLE,
+        note="The period is over and the service started but reported nothing: violated.",
+    ),
+    _row(
+        "observed_end",
+        OBSERVED,
+        "timer:end",
+        None,
+        "close_at_end",
+        IDLE,
+        note="The period is over with usage reported but no inform_done: completed as charged.",
+    ),
     # -- inputs for an agreement this node does not hold --
     *_gone("report_gone", "command:usage", "A usage report"),
     *_gone("usage_gone", "message:usage", "A usage report"),

@@ -3,7 +3,7 @@
 ``sla.node`` has one state for the whole node and keeps the services it offers.
 ``sla.agreement`` runs once per negotiation, named by its id (the ``neg`` field of
 every message and of every command but ``negotiate``, whose id is this node's id and
-the command's nonce; the hex suffix of a ``deadline`` timer). Each negotiation has its
+the command's nonce; the hex suffix of a ``deadline`` or ``end`` timer). Each negotiation has its
 own control state, ``idle`` until it opens; back in ``idle`` it is forgotten.
 The consumer's states are ``calling``, ``proposed``, ``refused`` and ``accepting``,
 the provider's ``answered``; both end in ``pending``, an agreement whose service has
