@@ -26,6 +26,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -432,22 +433,42 @@ def auction(
     run_auction(config, out, _console(), _executor(count, scheduler))
 
 
+def run_sweep(
+    sweep: "Sweep", config: Any, out: Path, console: Console, executor: Any
+) -> dict[str, Any]:
+    """Run a sweep's cells with progress bars, write its JSON and plots, print its tables;
+    returns the results' JSON data (shared by the experiments that run on an executor)."""
+    started = time.monotonic()
+    with _progress_bars(console) as progress:
+        data = sweep.run(config, executor, progress)
+    elapsed = time.monotonic() - started
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / sweep.results
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", "utf-8")
+    plots = sweep.figures(data, out / sweep.stem)
+    sweep.show(data, console)
+    console.print(f"wrote {path}, {', '.join(str(p) for p in plots)} ({elapsed:.1f} s)")
+    return data
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What :func:`run_sweep` needs of one experiment."""
+
+    run: Callable[[Any, Any, Any], dict[str, Any]]
+    figures: Callable[[dict[str, Any], Path], list[Path]]
+    show: Callable[[dict[str, Any], Console], None]
+    results: str
+    stem: str
+
+
 def run_auction(config: Any, out: Path, console: Console, executor: Any) -> dict[str, Any]:
     """Run, print and write; returns the results' JSON data."""
     from conformance.plots import auction_figures
     from reference.sim.experiments.auction import run
 
-    started = time.monotonic()
-    with _progress_bars(console) as progress:
-        data = run(config, executor, progress)
-    elapsed = time.monotonic() - started
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / AUCTION_RESULTS
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", "utf-8")
-    plots = auction_figures(data, out / AUCTION_STEM)
-    _print_auction(data, console)
-    console.print(f"wrote {path}, {', '.join(str(p) for p in plots)} ({elapsed:.1f} s)")
-    return data
+    sweep = Sweep(run, auction_figures, _print_auction, AUCTION_RESULTS, AUCTION_STEM)
+    return run_sweep(sweep, config, out, console, executor)
 
 
 def _print_auction(data: dict[str, Any], console: Console) -> None:

@@ -7,9 +7,7 @@ local process pool or a Dask cluster), and writes ``sla.json`` and its plots. Th
 options give the same JSON and SVG bytes, whichever executor ran the cells.
 """
 
-import json
 import os
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +17,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from conformance.cli_experiment import _console, _executor, _progress_bars, require_matplotlib
+from conformance.cli_experiment import Sweep, _console, _executor, require_matplotlib, run_sweep
 
 SLA_OUT: Final = Path("build") / "experiments" / "sla"
 SLA_RESULTS: Final = "sla.json"
@@ -128,17 +126,8 @@ def run_sla(config: Any, out: Path, console: Console, executor: Any) -> dict[str
     from conformance.plots_sla import sla_figures
     from reference.sim.experiments.sla import run
 
-    started = time.monotonic()
-    with _progress_bars(console) as progress:
-        data = run(config, executor, progress)
-    elapsed = time.monotonic() - started
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / SLA_RESULTS
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", "utf-8")
-    plots = sla_figures(data, out / SLA_STEM)
-    print_sla(data, console)
-    console.print(f"wrote {path}, {', '.join(str(p) for p in plots)} ({elapsed:.1f} s)")
-    return data
+    sweep = Sweep(run, sla_figures, print_sla, SLA_RESULTS, SLA_STEM)
+    return run_sweep(sweep, config, out, console, executor)
 
 
 def _share(value: float | None) -> str:
